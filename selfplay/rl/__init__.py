@@ -1,0 +1,28 @@
+"""RL algorithm library: pure tensor functions (masks everywhere) plus the update loop.
+
+Shared by both roles' policy workers; nothing here knows about Ray, prompts or roles.
+"""
+
+from selfplay.rl.advantages import compute_advantages, token_advantages
+from selfplay.rl.aggregation import aggregate_loss
+from selfplay.rl.config import AlgoConfig
+from selfplay.rl.entropy import entropy_from_logits
+from selfplay.rl.kl import apply_kl_in_reward, kl_penalty
+from selfplay.rl.policy_loss import PolicyLossOutput, policy_loss
+from selfplay.rl.update import TrainBatch, build_optimizer, ppo_update, token_logprobs
+
+__all__ = [
+    "AlgoConfig",
+    "PolicyLossOutput",
+    "TrainBatch",
+    "aggregate_loss",
+    "apply_kl_in_reward",
+    "build_optimizer",
+    "compute_advantages",
+    "entropy_from_logits",
+    "kl_penalty",
+    "policy_loss",
+    "ppo_update",
+    "token_advantages",
+    "token_logprobs",
+]
