@@ -1,0 +1,125 @@
+"""The policy worker: owns one model, its generation backend, optimizer and frozen reference,
+and applies an RL update to a batch the driver gives it.
+
+A plain class, wrapped as a Ray actor by the driver. Everything it takes and returns is a
+plain dataclass of token ids and numbers, so it works the same in or out of Ray.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import transformers
+
+from agents.generation import Generation, HFBackend, SamplingParams
+from agents.models import encode_prompts, load_model
+from selfplay.rl import AlgoConfig, TrainBatch, apply_kl_in_reward, build_optimizer, compute_advantages, ppo_update, token_logprobs
+
+
+@dataclass(frozen=True)
+class TrainSample:
+    prompt_ids: list[int]
+    completion_ids: list[int]
+    reward: float
+    group: int  # samples sharing a group are each other's baseline
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    metrics: dict[str, float]
+    advantages: list[float]
+
+
+class PolicyWorker:
+    def __init__(self, model_path: str, model_cfg, algo: AlgoConfig, *, seed: int, threads: int, generation_batch_size: int):
+        transformers.utils.logging.disable_progress_bar()
+        torch.set_num_threads(threads)
+        torch.manual_seed(seed)
+        self.algo = algo
+        self.chat_template = model_cfg.chat_template
+        self.model, self.tokenizer = load_model(
+            model_path, gguf_file=model_cfg.gguf_file, dtype=model_cfg.dtype, device=model_cfg.device
+        )
+        self.model.train()
+        needs_ref = algo.use_kl_loss or algo.use_kl_in_reward
+        # The reference is a frozen copy of the starting weights; always kept for the KL diagnostic.
+        self.ref = copy.deepcopy(self.model).eval().requires_grad_(False)
+        self.needs_ref = needs_ref
+        self.optimizer = build_optimizer(self.model, algo)
+        self.shuffle = torch.Generator().manual_seed(seed)
+        self.backend = HFBackend(self.model, self.tokenizer, generation_batch_size)
+        self.device = model_cfg.device
+
+    # -- generation -------------------------------------------------------------------------
+    def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
+        return self.backend.generate(encode_prompts(self.tokenizer, prompts, self.chat_template), params)
+
+    # -- training ---------------------------------------------------------------------------
+    def _batch(self, samples: list[TrainSample]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Right-padded prompt+completion ids, attention mask and response mask."""
+        width = max(len(s.prompt_ids) + len(s.completion_ids) for s in samples)
+        ids = torch.full((len(samples), width), self.tokenizer.pad_token_id, dtype=torch.long)
+        attn = torch.zeros_like(ids)
+        resp = torch.zeros_like(ids)
+        for i, s in enumerate(samples):
+            p, c = len(s.prompt_ids), len(s.completion_ids)
+            ids[i, : p + c] = torch.tensor(s.prompt_ids + s.completion_ids)
+            attn[i, : p + c] = 1
+            resp[i, p : p + c] = 1
+        return ids.to(self.device), attn.to(self.device), resp.to(self.device)
+
+    def train(self, samples: list[TrainSample], temperature: float) -> TrainResult:
+        ids, attn, resp = self._batch(samples)
+        with torch.no_grad():
+            old, _ = token_logprobs(self.model, ids, attn, temperature=temperature)
+            ref, _ = token_logprobs(self.ref, ids, attn, temperature=temperature)
+        rewards = torch.tensor([s.reward for s in samples], dtype=torch.float32)
+        metrics: dict[str, float] = {}
+        if self.algo.use_kl_in_reward:
+            rewards, kl_mean = apply_kl_in_reward(
+                rewards, old.cpu(), ref.cpu(), resp.cpu(), self.algo.kl_reward_coef, self.algo.kl_reward_type
+            )
+            metrics["kl_in_reward"] = float(kl_mean)
+        groups = torch.tensor([s.group for s in samples], dtype=torch.long)
+        adv = compute_advantages(
+            rewards, groups, self.algo.adv_estimator, norm_adv_by_std_in_grpo=self.algo.norm_adv_by_std_in_grpo
+        )
+        batch = TrainBatch(ids, attn, resp.float(), old, ref, adv.to(self.device))
+        metrics.update(ppo_update(self.model, self.optimizer, batch, self.algo, temperature=temperature, generator=self.shuffle))
+        metrics["weights_version"] = float(self.backend.update_weights())
+        return TrainResult(metrics, adv.tolist())
+
+    # -- checkpoints ------------------------------------------------------------------------
+    def save(self, directory: str) -> None:
+        out = Path(directory)
+        self.model.save_pretrained(out / "model")
+        self.tokenizer.save_pretrained(out / "model")
+        torch.save(
+            {
+                "optimizer": self.optimizer.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "shuffle_rng": self.shuffle.get_state(),
+                "weights_version": self.backend.weights_version,
+            },
+            out / "trainer_state.pt",
+        )
+        (out / "reference.json").write_text(json.dumps({"reference": "frozen copy of the run's starting weights"}))
+
+    def load(self, directory: str) -> None:
+        from transformers import AutoModelForCausalLM
+
+        src = Path(directory)
+        saved = AutoModelForCausalLM.from_pretrained(src / "model", dtype=next(self.model.parameters()).dtype)
+        self.model.load_state_dict(saved.state_dict())
+        state = torch.load(src / "trainer_state.pt", weights_only=False)
+        self.optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"])
+        self.shuffle.set_state(state["shuffle_rng"])
+        self.backend.weights_version = state["weights_version"]
+
+    def ping(self) -> bool:
+        return True

@@ -1,0 +1,146 @@
+"""Typed schema of an experiment, registered in Hydra's ConfigStore.
+
+``conf/config.yaml`` starts from ``base_config`` (the ``Config`` dataclass below), so every
+override and group option is type-checked by OmegaConf on load, and ``validate`` checks the
+relations between values before any actor starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+
+from selfplay.rl.config import AlgoConfig
+from selfplay.toyworld.build import ToyWorldConfig
+
+
+@dataclass
+class ModelConfig:
+    name: str = "toy"
+    # HF hub id or local folder. None with ``toyworld`` set: the toy world's base model is built.
+    path: Optional[str] = None
+    gguf_file: Optional[str] = None
+    toyworld: Optional[ToyWorldConfig] = None
+    chat_template: bool = False  # wrap prompts in the tokenizer's chat template
+    dtype: str = "float32"
+    device: str = "cpu"
+
+
+@dataclass
+class TaskConfig:
+    name: str = "toy_arithmetic"
+    topics: list[str] = field(default_factory=lambda: ["add", "mul"])
+    answer_format: str = "answer_tag"
+    equivalence: str = "numeric"
+    eval_seed: int = 1234
+    eval_per_level: int = 64
+    max_proposal_tokens: int = 12
+    max_answer_tokens: int = 8
+
+
+@dataclass
+class CurriculumConfig:
+    # band (SQLM) | uncertainty (R-Zero) | learnability (Absolute Zero)
+    reward: str = "band"
+    # The frontier band, in counts of solver answers agreeing with the majority, both
+    # exclusive: SQLM pays iff band_min_agree < count < band_max_agree (null: N).
+    band_min_agree: int = 1
+    band_max_agree: Optional[int] = None
+    format_penalty: float = -1.0  # reward of an invalid proposal
+    repetition_penalty: float = 0.0  # weight of the duplicate-cluster penalty (R-Zero)
+
+
+@dataclass
+class SelfPlayConfig:
+    topics_per_step: int = 16  # topic prompts per step (the proposer's batch of groups)
+    proposals_per_topic: int = 4  # G
+    attempts_per_problem: int = 4  # N
+    temperature: float = 1.0
+    top_p: float = 1.0
+    # A pseudo-label needs a unique largest cluster of at least this many agreeing answers.
+    min_majority: int = 2
+    solver_update_every: int = 1
+    proposer_update_every: int = 5  # SQLM's best setting; 0 never updates the proposer
+    shared_policy: bool = True  # one model plays both roles, as in SQLM
+
+
+@dataclass
+class ClusterConfig:
+    address: Optional[str] = None  # null: start a local Ray; "auto" or "ray://host:port": connect
+    num_cpus: Optional[int] = None  # CPUs given to a local Ray (null: all)
+    worker_num_cpus: float = 1.0
+    torch_threads: int = 2
+    generation_batch_size: int = 512
+
+
+@dataclass
+class LoggingConfig:
+    tensorboard: bool = True
+    progress: bool = True
+
+
+@dataclass
+class Config:
+    seed: int = 0
+    steps: int = 40
+    eval_every: int = 10  # 0 disables evaluation (except at step 0 and the end)
+    eval_samples: int = 4  # samples per held-out problem for pass@1 and maj@N
+    checkpoint_every: int = 20
+    keep_checkpoints: int = 2
+    resume: str = "auto"  # auto | never | <checkpoint path>
+    model: ModelConfig = field(default_factory=ModelConfig)
+    task: TaskConfig = field(default_factory=TaskConfig)
+    algo: AlgoConfig = field(default_factory=AlgoConfig)
+    curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
+    selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+
+
+def register() -> None:
+    ConfigStore.instance().store(name="base_config", node=Config)
+
+
+def to_config(cfg: DictConfig) -> Config:
+    """The typed object of a Hydra config, validated."""
+    obj = OmegaConf.to_object(cfg)
+    assert isinstance(obj, Config)
+    validate(obj)
+    return obj
+
+
+def validate(cfg: Config) -> None:
+    def bad(key: str, value, why: str) -> None:
+        raise ValueError(f"{key}={value!r}: {why}")
+
+    cfg.algo.validate()
+    sp = cfg.selfplay
+    for key in ("topics_per_step", "proposals_per_topic", "attempts_per_problem"):
+        if getattr(sp, key) < 1:
+            bad(f"selfplay.{key}", getattr(sp, key), "must be >= 1")
+    if not 1 <= sp.min_majority <= sp.attempts_per_problem:
+        bad("selfplay.min_majority", sp.min_majority, "must be in [1, attempts_per_problem]")
+    if sp.temperature <= 0:
+        bad("selfplay.temperature", sp.temperature, "must be > 0 (training samples from the policy)")
+    if sp.proposer_update_every < 0 or sp.solver_update_every < 0:
+        bad("selfplay.*_update_every", (sp.proposer_update_every, sp.solver_update_every), "must be >= 0")
+    cur = cfg.curriculum
+    if cur.reward not in ("band", "uncertainty", "learnability"):
+        bad("curriculum.reward", cur.reward, "must be one of band, uncertainty, learnability")
+    hi = cur.band_max_agree if cur.band_max_agree is not None else sp.attempts_per_problem
+    if not 0 <= cur.band_min_agree < hi <= sp.attempts_per_problem:
+        bad("curriculum.band_*", (cur.band_min_agree, cur.band_max_agree), "need 0 <= min < max <= N")
+    if cfg.steps < 0:
+        bad("steps", cfg.steps, "must be >= 0")
+    for key in ("eval_every", "checkpoint_every"):
+        if getattr(cfg, key) < 0:
+            bad(key, getattr(cfg, key), "must be >= 0 (0 disables)")
+    if cfg.keep_checkpoints < 1:
+        bad("keep_checkpoints", cfg.keep_checkpoints, "must be >= 1")
+    if cfg.eval_samples < 1:
+        bad("eval_samples", cfg.eval_samples, "must be >= 1")
+    if cfg.model.path is None and cfg.model.toyworld is None:
+        bad("model.path", None, "set a model path/hub id, or model.toyworld for the embedded toy model")

@@ -1,0 +1,1 @@
+"""Curriculum: proposer rewards from solver agreement, and the controller actor."""

@@ -1,0 +1,49 @@
+"""The toy world's task: integer addition and multiplication at four difficulty levels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from selfplay.tasks.base import ParsedProposal, Problem
+from selfplay.toyworld import arithmetic, formats
+from verifiers import extract_answer, is_equivalent
+
+
+@dataclass
+class ToyArithmeticTask:
+    topics: list[str] = field(default_factory=lambda: sorted(arithmetic.TOPICS))
+    answer_format: str = "answer_tag"
+    equivalence: str = "numeric"
+    eval_seed: int = 1234
+    eval_per_level: int = 64
+    name: str = "toy_arithmetic"
+
+    def __post_init__(self) -> None:
+        unknown = set(self.topics) - set(arithmetic.TOPICS)
+        if unknown:
+            raise ValueError(f"task.topics: unknown {sorted(unknown)}; toy_arithmetic knows {sorted(arithmetic.TOPICS)}")
+
+    def proposer_prompt(self, topic: str) -> str:
+        return formats.proposer_prompt(topic)
+
+    def parse_proposal(self, text: str) -> ParsedProposal:
+        problem = arithmetic.parse_problem(text)
+        if problem is None:
+            return ParsedProposal(None, "not a problem of the form <a><op><b> with operands < 1000")
+        return ParsedProposal(_to_problem(problem))
+
+    def solver_prompt(self, problem: Problem) -> str:
+        return formats.solver_prompt(problem.text)
+
+    def extract_answer(self, completion: str) -> str | None:
+        return extract_answer(completion, self.answer_format)
+
+    def equivalent(self, a: str | None, b: str | None) -> bool:
+        return is_equivalent(a, b, mode=self.equivalence)
+
+    def eval_problems(self) -> list[Problem]:
+        return [_to_problem(p) for p in arithmetic.eval_set(self.eval_seed, self.eval_per_level)]
+
+
+def _to_problem(p: arithmetic.ArithProblem) -> Problem:
+    return Problem(text=p.text, ground_truth=str(p.answer), level=p.level)

@@ -1,0 +1,1 @@
+"""What a run writes for later reading: metrics, rollouts, TensorBoard, the progress line."""

@@ -1,0 +1,91 @@
+"""A few self-play steps through Ray and the Hydra app, then a resume from its checkpoint."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = [
+    # A small toy model trained just enough (~10 s) to write well-formed problems.
+    "model.toyworld.hidden_size=64",
+    "model.toyworld.intermediate_size=192",
+    "model.toyworld.num_layers=2",
+    "model.toyworld.num_heads=2",
+    "model.toyworld.steps=300",
+    "model.toyworld.batch_size=64",
+    "model.toyworld.lr=0.003",
+    "selfplay.topics_per_step=4",
+    "selfplay.proposer_update_every=2",
+    "task.eval_per_level=4",
+    "model.toyworld.eval_per_level=4",
+    "eval_every=2",
+    "checkpoint_every=2",
+    "logging.progress=false",
+]
+
+
+def run_selfplay(run_dir: Path, cache: Path, *overrides: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SELFPLAY_CACHE": str(cache)}
+    cmd = [sys.executable, "-m", "selfplay", f"hydra.run.dir={run_dir}", *TINY, *overrides]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def read_metrics(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+def test_selfplay_runs_logs_and_resumes(tmp_path):
+    run_dir, cache = tmp_path / "run", tmp_path / "cache"
+    run_selfplay(run_dir, cache, "steps=3")
+
+    rows = read_metrics(run_dir)
+    assert [r["step"] for r in rows] == [0, 1, 2, 3]
+    for key in ("eval/solver_pass@1", "eval/solver_maj@4", "eval/solver_greedy", "eval/level_1/pass@1"):
+        assert key in rows[0] and key in rows[2]
+    for key in (
+        "curriculum/agreement_mean", "curriculum/frontier_fraction", "curriculum/label_accuracy",
+        "curriculum/valid_fraction", "train/solver/reward_mean", "train/solver/loss", "train/solver/kl",
+        "train/solver/entropy", "train/solver/grad_norm", "train/solver/clip_fraction",
+        "train/solver/response_length", "train/proposer/reward_mean", "time/step_s", "time/generate_s",
+        "time/verify_s", "time/train_s", "throughput/tokens_per_s",
+    ):
+        assert key in rows[1], key
+    assert "train/proposer/loss" in rows[2] and "train/proposer/loss" not in rows[1]
+
+    for step in (1, 2, 3):
+        df = pd.read_parquet(run_dir / "rollouts" / f"step_{step:06d}.parquet")
+        assert set(df.role) == {"proposer", "solver"}
+        assert (df.step == step).all()
+        proposer = df[df.role == "proposer"]
+        assert len(proposer) == 4 * 4
+        solver = df[df.role == "solver"]
+        assert len(solver) == 4 * proposer.valid.sum()
+        assert solver.trained.all() and not solver.advantage.isna().any()
+        assert proposer.trained.all() == (step % 2 == 0)
+
+    assert (run_dir / "checkpoints" / "step_000003" / "COMPLETE").exists()
+    assert list((run_dir / "tb").glob("events.*"))
+
+    # Same command, same run dir, more steps: resumes from step 3's checkpoint.
+    proc = run_selfplay(run_dir, cache, "steps=5")
+    assert "Resuming from" in proc.stdout + proc.stderr
+    assert [r["step"] for r in read_metrics(run_dir)] == [0, 1, 2, 3, 4, 5]
+    assert (run_dir / "rollouts" / "step_000005.parquet").exists()
+
+
+def test_bad_config_value_is_refused_before_any_work(tmp_path):
+    env = {**os.environ, "SELFPLAY_CACHE": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-m", "selfplay", f"hydra.run.dir={tmp_path / 'run'}", "selfplay.attempts_per_problem=0"]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0
+    assert "selfplay.attempts_per_problem" in proc.stderr
+    assert not (tmp_path / "cache").exists()
