@@ -69,9 +69,10 @@ class HFBackend:
         )
         was_training = self.model.training
         self.model.eval()
+        device = next(self.model.parameters()).device
         seqs = self.model.generate(
-            input_ids=input_ids,
-            attention_mask=attention,
+            input_ids=input_ids.to(device),
+            attention_mask=attention.to(device),
             max_new_tokens=params.max_new_tokens,
             num_return_sequences=params.n,
             pad_token_id=tok.pad_token_id,

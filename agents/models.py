@@ -17,6 +17,8 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
+from agents.gguf_cache import converted_folder
+
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 PKG_SCHEME = "pkg://"
 
@@ -47,11 +49,21 @@ def resolve_gguf(folder: str, gguf_file: str | None) -> str | None:
 
 
 def load_model(path: str, *, gguf_file: str | None = None, dtype: str = "float32", device: str = "cpu"):
-    """``(model, tokenizer)``; the tokenizer pads on the left (generation) and always has a pad token."""
+    """``(model, tokenizer)``; the tokenizer pads on the left (generation) and always has a pad token.
+
+    A local GGUF file is converted once into a cached HF folder (``agents.gguf_cache``) and
+    loaded from there; a GGUF file on the hub is converted on every load.
+    """
     if dtype not in DTYPES:
         raise ValueError(f"model.dtype={dtype!r}: must be one of {sorted(DTYPES)}")
     path = resolve_path(path)
-    gguf_file = resolve_gguf(path, gguf_file) if Path(path).is_dir() else gguf_file
+    if gguf_file and Path(path).is_dir():
+        gguf_file = resolve_gguf(path, gguf_file)
+        path, gguf_file = str(converted_folder(path, gguf_file, dtype, _converter(path, gguf_file, dtype))), None
+    return _load(path, gguf_file, dtype, device)
+
+
+def _load(path: str, gguf_file: str | None, dtype: str, device: str):
     kwargs = {"gguf_file": gguf_file} if gguf_file else {}
     tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
     tokenizer.padding_side = "left"
@@ -61,6 +73,15 @@ def load_model(path: str, *, gguf_file: str | None = None, dtype: str = "float32
     if gguf_file:
         _forget_gguf_origin(model)
     return model, tokenizer
+
+
+def _converter(folder: str, gguf_file: str, dtype: str):
+    def convert(out: Path) -> None:
+        model, tokenizer = _load(folder, gguf_file, dtype, "cpu")
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+
+    return convert
 
 
 def _forget_gguf_origin(model) -> None:
