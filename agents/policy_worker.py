@@ -7,7 +7,6 @@ plain dataclass of token ids and numbers, so it works the same in or out of Ray.
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import torch
 import transformers
 
+from agents import lora
 from agents.generation import Generation, HFBackend, SamplingParams
 from agents.models import encode_prompts, load_model
 from selfplay.rl import AlgoConfig, TrainBatch, apply_kl_in_reward, build_optimizer, compute_advantages, ppo_update, token_logprobs
@@ -44,10 +44,11 @@ class PolicyWorker:
         self.model, self.tokenizer = load_model(
             model_path, gguf_file=model_cfg.gguf_file, dtype=model_cfg.dtype, device=model_cfg.device
         )
+        self.model = lora.wrap(self.model, model_cfg.lora)
         self.model.train()
         needs_ref = algo.use_kl_loss or algo.use_kl_in_reward
-        # The reference is a frozen copy of the starting weights; always kept for the KL diagnostic.
-        self.ref = copy.deepcopy(self.model).eval().requires_grad_(False)
+        # The starting policy, frozen; always kept for the KL diagnostic.
+        self.ref = lora.frozen_reference(self.model)
         self.needs_ref = needs_ref
         self.optimizer = build_optimizer(self.model, algo)
         self.shuffle = torch.Generator().manual_seed(seed)
@@ -96,7 +97,7 @@ class PolicyWorker:
     # -- checkpoints ------------------------------------------------------------------------
     def save(self, directory: str) -> None:
         out = Path(directory)
-        self.model.save_pretrained(out / "model")
+        self.model.save_pretrained(out / "model")  # a peft model writes its adapters only
         self.tokenizer.save_pretrained(out / "model")
         torch.save(
             {
@@ -113,8 +114,11 @@ class PolicyWorker:
         from transformers import AutoModelForCausalLM
 
         src = Path(directory)
-        saved = AutoModelForCausalLM.from_pretrained(src / "model", dtype=next(self.model.parameters()).dtype)
-        self.model.load_state_dict(saved.state_dict())
+        if lora.is_lora(self.model):
+            lora.load_adapter(self.model, src / "model")
+        else:
+            saved = AutoModelForCausalLM.from_pretrained(src / "model", dtype=next(self.model.parameters()).dtype)
+            self.model.load_state_dict(saved.state_dict())
         state = torch.load(src / "trainer_state.pt", weights_only=False)
         self.optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["torch_rng"])

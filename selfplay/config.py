@@ -13,6 +13,7 @@ from typing import Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from agents.lora import LoraConfig
 from selfplay.rl.config import AlgoConfig
 from selfplay.toyworld.build import ToyWorldConfig
 
@@ -27,6 +28,7 @@ class ModelConfig:
     chat_template: bool = False  # wrap prompts in the tokenizer's chat template
     dtype: str = "float32"
     device: str = "cpu"
+    lora: LoraConfig = field(default_factory=LoraConfig)  # adapters only train when enabled
 
 
 @dataclass
