@@ -10,6 +10,9 @@ Formats:
 - ``auto``: the answer tag if a closed pair exists, else boxed. A ``\\boxed{}`` inside the
   tag is unwrapped ("<answer>so \\boxed{5}</answer>" -> "5").
 - ``plain``: the first non-empty line of the text.
+- ``lenient``: ``auto``, else the last number in the text ("so 9 * 5 = 45." -> "45";
+  integers, thousands separators, decimals, ``a/b``). For small models that never use the
+  answer format; a truncated or rambling completion then yields whatever number came last.
 
 Bounded work: only the last ``MAX_CHARS`` characters are searched (the first ``MAX_CHARS``
 for ``plain``), and every scan is a single linear pass, so a pathological completion costs
@@ -19,11 +22,14 @@ any string (an unknown ``fmt`` is a programming error and raises ValueError).
 
 from __future__ import annotations
 
+import re
+
 MAX_CHARS = 10_000
-FORMATS = ("auto", "answer_tag", "boxed", "plain")
+FORMATS = ("auto", "answer_tag", "boxed", "plain", "lenient")
 
 _OPEN, _CLOSE = "<answer>", "</answer>"
 _BOX_COMMANDS = ("\\boxed", "\\fbox")
+_NUMBER = re.compile(r"(?<![\w.])-?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?:/\d+(?:\.\d+)?)?")
 
 
 def extract_answer(text: str, fmt: str = "auto") -> str | None:
@@ -39,9 +45,19 @@ def extract_answer(text: str, fmt: str = "auto") -> str | None:
     if fmt == "boxed":
         return _last_boxed(tail)
     tagged = _answer_tag(tail)
-    if tagged is None:
-        return _last_boxed(tail)
-    return _last_boxed(tagged) or tagged
+    if tagged is not None:
+        return _last_boxed(tagged) or tagged
+    boxed = _last_boxed(tail)
+    if fmt == "lenient" and boxed is None:
+        return _last_number(tail)
+    return boxed
+
+
+def _last_number(text: str) -> str | None:
+    last = None
+    for last in _NUMBER.finditer(text):
+        pass
+    return last.group() if last else None
 
 
 def _nonempty(s: str) -> str | None:
@@ -63,6 +79,8 @@ def _answer_tag(text: str) -> str | None:
     start = text.rfind(_OPEN, 0, end)
     if start < 0:
         return None
+    # The innermost pair: "<answer><answer>5</answer></answer>" reads as "5".
+    end = text.find(_CLOSE, start)
     return _nonempty(text[start + len(_OPEN) : end])
 
 
