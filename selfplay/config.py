@@ -37,8 +37,10 @@ class TaskConfig:
     topics: list[str] = field(default_factory=lambda: ["add", "mul"])
     answer_format: str = "answer_tag"
     equivalence: str = "numeric"
+    equivalence_timeout_s: float = 2.0  # bound on each math-verify comparison
     eval_seed: int = 1234
     eval_per_level: int = 64
+    eval_levels: list[int] = field(default_factory=list)  # empty: all the task's levels (free-text tasks)
     max_proposal_tokens: int = 12
     max_answer_tokens: int = 8
 

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import importlib
+
 from selfplay.tasks.base import ParsedProposal, Problem, Task
+
+# task name -> module whose ``make(cfg)`` builds it from a ``TaskConfig``
+TASKS = {
+    "toy_arithmetic": "selfplay.tasks.toy_arithmetic",
+    "multiply": "selfplay.tasks.multiply",
+    "linear_equations": "selfplay.tasks.linear_equations",
+}
 
 
 def make_task(cfg) -> Task:
     """Build the task named by a ``TaskConfig``."""
-    if cfg.name == "toy_arithmetic":
-        from selfplay.tasks.toy_arithmetic import ToyArithmeticTask
-
-        return ToyArithmeticTask(
-            topics=list(cfg.topics),
-            answer_format=cfg.answer_format,
-            equivalence=cfg.equivalence,
-            eval_seed=cfg.eval_seed,
-            eval_per_level=cfg.eval_per_level,
-        )
-    raise ValueError(f"task.name={cfg.name!r}: unknown task (known: toy_arithmetic)")
+    if cfg.name not in TASKS:
+        raise ValueError(f"task.name={cfg.name!r}: unknown task (known: {', '.join(TASKS)})")
+    return importlib.import_module(TASKS[cfg.name]).make(cfg)
 
 
-__all__ = ["ParsedProposal", "Problem", "Task", "make_task"]
+__all__ = ["TASKS", "ParsedProposal", "Problem", "Task", "make_task"]

@@ -47,3 +47,13 @@ class ToyArithmeticTask:
 
 def _to_problem(p: arithmetic.ArithProblem) -> Problem:
     return Problem(text=p.text, ground_truth=str(p.answer), level=p.level)
+
+
+def make(cfg) -> ToyArithmeticTask:
+    return ToyArithmeticTask(
+        topics=list(cfg.topics),
+        answer_format=cfg.answer_format,
+        equivalence=cfg.equivalence,
+        eval_seed=cfg.eval_seed,
+        eval_per_level=cfg.eval_per_level,
+    )
