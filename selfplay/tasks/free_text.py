@@ -1,8 +1,8 @@
 """A task whose problems are free text written by a real model (multiply, linear_equations).
 
-The flow is the same for every such task, only four things differ, and each task module
-supplies them: its topic prompts, how to compute a question's value where it can (for
-diagnostics only), and its held-out evaluation set.
+The flow is the same for every such task; each task module supplies what differs: its topic
+prompts, how to compute a question's value where it can (for diagnostics only), and its
+held-out evaluation set with its levels.
 
 A proposal is valid when a question can be cut out of it (``proposal_text.cut_question``)
 that is non-empty, at most ``MAX_QUESTION_CHARS`` long, holds a number, and does not carry
