@@ -77,9 +77,11 @@ def format_rational(value: Fraction) -> str:
 
 
 def solver_prompt(problem_text: str) -> str:
-    """What the solver reads: the problem verbatim, then SQLM's answer convention."""
+    """What the solver reads: the problem verbatim, then SQLM's answer convention. No example
+    answer: SmolLM2-135M echoed an example's number ("42") often enough to make it the
+    majority answer of unrelated problems."""
     return (
         f"{problem_text}\n\n"
         "Solve the problem. Write the final answer as a single number (an integer, a fraction "
-        "or a decimal) inside <answer></answer> tags, for example <answer>42</answer>."
+        "or a decimal) between <answer> and </answer> tags."
     )
