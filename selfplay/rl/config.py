@@ -35,6 +35,10 @@ class AlgoConfig:
     ppo_micro_batch_size: int = 0  # 0: no gradient accumulation
     max_grad_norm: float = 1.0
     lr: float = 1e-6
+    # Linear warm-up over the first updates (verl's optim.lr_warmup_steps): Adam's first
+    # steps move every weight by ~lr whatever its gradient's noise, which a small policy
+    # trained on small RL batches does not survive at full lr.
+    lr_warmup_steps: int = 0
     weight_decay: float = 0.0
 
     def validate(self) -> AlgoConfig:
@@ -77,4 +81,6 @@ class AlgoConfig:
             bad("max_grad_norm", "must be > 0")
         if not self.lr > 0:
             bad("lr", "must be > 0")
+        if self.lr_warmup_steps < 0:
+            bad("lr_warmup_steps", "must be >= 0 (0: no warm-up)")
         return self

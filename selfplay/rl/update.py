@@ -103,6 +103,13 @@ def build_optimizer(model: torch.nn.Module, cfg: AlgoConfig) -> torch.optim.Opti
     return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
+def warmup_lr(cfg: AlgoConfig, update: int) -> float:
+    """The learning rate of the ``update``-th call of the update (0-based): linear warm-up."""
+    if cfg.lr_warmup_steps <= 0:
+        return cfg.lr
+    return cfg.lr * min(1.0, (update + 1) / cfg.lr_warmup_steps)
+
+
 def _chunks(n: int, size: int) -> list[slice]:
     size = size if size > 0 else max(n, 1)
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]

@@ -67,3 +67,13 @@ def test_structured_config_and_presets():
         OmegaConf.to_object(OmegaConf.merge(schema, yaml.safe_load((PRESETS / "grpo.yaml").read_text())))
         == AlgoConfig()
     )
+
+
+def test_warmup_lr_is_linear_then_constant():
+    from selfplay.rl import warmup_lr
+
+    cfg = AlgoConfig(lr=1e-4, lr_warmup_steps=4)
+    assert [warmup_lr(cfg, k) for k in range(6)] == pytest.approx([2.5e-5, 5e-5, 7.5e-5, 1e-4, 1e-4, 1e-4])
+    assert warmup_lr(AlgoConfig(lr=1e-4), 0) == 1e-4
+    with pytest.raises(ValueError, match="lr_warmup_steps"):
+        AlgoConfig(lr_warmup_steps=-1).validate()

@@ -1,0 +1,66 @@
+"""The sampler and the RL update must see the same distribution: generate's per-token
+log-probs (left-padded batch) equal token_logprobs on the right-padded training batch."""
+
+import torch
+from transformers import LlamaConfig, LlamaForCausalLM
+
+from agents.generation import HFBackend, SamplingParams
+from selfplay.rl import token_logprobs
+from selfplay.toyworld.tokenizer import build_tokenizer
+
+
+def test_sampled_tokens_logprobs_match_training_logprobs():
+    torch.manual_seed(0)
+    tok = build_tokenizer()
+    model = LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+            num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,
+            bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
+        )
+    ).eval()
+    # Prompts of different lengths, so the generation batch is left-padded.
+    prompts = [tok(t).input_ids for t in ("add:", "7+5=", "123+456=", "mul:")]
+    width = max(map(len, prompts))
+    ids = torch.full((len(prompts), width), tok.pad_token_id)
+    mask = torch.zeros_like(ids)
+    for i, p in enumerate(prompts):
+        ids[i, width - len(p):] = torch.tensor(p)
+        mask[i, width - len(p):] = 1
+    temperature = 0.7
+    out = model.generate(
+        input_ids=ids, attention_mask=mask, do_sample=True, temperature=temperature, top_k=0, top_p=1.0,
+        max_new_tokens=6, output_logits=True, return_dict_in_generate=True,
+        pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+    )
+    sampler_logits = torch.stack(out.logits, 1).float() / temperature
+    new = out.sequences[:, width:]
+    sampler_lp = torch.log_softmax(sampler_logits, -1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
+    for i, p in enumerate(prompts):
+        completion = new[i].tolist()
+        if tok.eos_token_id in completion:
+            completion = completion[: completion.index(tok.eos_token_id) + 1]
+        seq = torch.tensor([p + completion])
+        lp, _ = token_logprobs(model, seq, torch.ones_like(seq), temperature=temperature)
+        torch.testing.assert_close(lp[0, len(p):], sampler_lp[i, : len(completion)], atol=1e-5, rtol=0)
+
+
+def test_backend_cuts_completions_at_eos_and_keeps_prompt_order():
+    torch.manual_seed(1)
+    tok = build_tokenizer()
+    model = LlamaForCausalLM(
+        LlamaConfig(
+            vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+            num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,
+            bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
+        )
+    )
+    prompts = [tok(t).input_ids for t in ("1+1=", "22+3=", "mul:")]
+    groups = HFBackend(model, tok, batch_size=4).generate(prompts, SamplingParams(n=3, max_new_tokens=5))
+    assert [len(g) for g in groups] == [3, 3, 3]
+    for prompt, group in zip(prompts, groups):
+        for g in group:
+            assert g.prompt_ids == prompt
+            assert tok.eos_token_id not in g.completion_ids[:-1]
+            assert g.finished == (g.completion_ids[-1:] == [tok.eos_token_id])
+            assert len(g.completion_ids) <= 5
