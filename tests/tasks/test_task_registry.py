@@ -48,7 +48,7 @@ def test_sqlm_presets_carry_the_published_settings(task):
     assert (sp.proposals_per_topic, sp.attempts_per_problem, sp.proposer_update_every, sp.topics_per_step) == (4, 4, 5, 64)
     assert sp.shared_policy and sp.temperature == 1.0
     algo = cfg.algo
-    assert algo.lr == 1e-6 and algo.use_kl_loss and not algo.use_kl_in_reward
+    assert algo.lr == 1e-6 and algo.lr_warmup_steps == 0 and algo.use_kl_loss and not algo.use_kl_in_reward
     assert (algo.kl_loss_coef, algo.kl_loss_type, algo.loss_agg_mode) == (0.001, "k3", "token-mean")
     assert cfg.curriculum.reward == "band" and cfg.task.answer_format == "auto"
 
@@ -59,7 +59,7 @@ def test_cpu_presets_update_both_roles_within_three_steps(task):
     assert (cfg.model.name, cfg.task.name) == ("smollm2-135m", task)
     assert cfg.model.path.startswith("pkg://") and cfg.model.chat_template
     assert cfg.steps >= 3 and 1 <= cfg.selfplay.proposer_update_every <= 3
-    assert cfg.selfplay.solver_update_every == 1
+    assert cfg.selfplay.solver_update_every == 1 and cfg.algo.lr_warmup_steps == 0
     assert set(make_task(cfg.task).topics) == set(cfg.task.topics)
 
 
