@@ -17,7 +17,9 @@ import transformers
 from agents import lora
 from agents.generation import Generation, HFBackend, SamplingParams
 from agents.models import encode_prompts, load_model
-from selfplay.rl import AlgoConfig, TrainBatch, apply_kl_in_reward, build_optimizer, compute_advantages, ppo_update, token_logprobs
+from selfplay import rng_state
+from selfplay.fingerprint import fingerprint
+from selfplay.rl import AlgoConfig, TrainBatch, apply_kl_in_reward, build_optimizer, compute_advantages, ppo_update, token_logprobs, warmup_lr
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class PolicyWorker:
         self.ref = lora.frozen_reference(self.model)
         self.needs_ref = needs_ref
         self.optimizer = build_optimizer(self.model, algo)
+        self.updates = 0  # train() calls so far: the warm-up schedule's clock
         self.shuffle = torch.Generator().manual_seed(seed)
         self.backend = HFBackend(self.model, self.tokenizer, generation_batch_size)
         self.device = model_cfg.device
@@ -90,6 +93,10 @@ class PolicyWorker:
             rewards, groups, self.algo.adv_estimator, norm_adv_by_std_in_grpo=self.algo.norm_adv_by_std_in_grpo
         )
         batch = TrainBatch(ids, attn, resp.float(), old, ref, adv.to(self.device))
+        for group in self.optimizer.param_groups:
+            group["lr"] = warmup_lr(self.algo, self.updates)
+        self.updates += 1
+        metrics["lr"] = self.optimizer.param_groups[0]["lr"]
         metrics.update(ppo_update(self.model, self.optimizer, batch, self.algo, temperature=temperature, generator=self.shuffle))
         metrics["weights_version"] = float(self.backend.update_weights())
         return TrainResult(metrics, adv.tolist())
@@ -100,15 +107,12 @@ class PolicyWorker:
         self.model.save_pretrained(out / "model")  # a peft model writes its adapters only
         self.tokenizer.save_pretrained(out / "model")
         torch.save(
-            {
-                "optimizer": self.optimizer.state_dict(),
-                "torch_rng": torch.get_rng_state(),
-                "shuffle_rng": self.shuffle.get_state(),
-                "weights_version": self.backend.weights_version,
-            },
+            {"optimizer": self.optimizer.state_dict(), "rng": self.rng_state(), "weights_version": self.backend.weights_version,
+             "updates": self.updates},
             out / "trainer_state.pt",
         )
-        (out / "reference.json").write_text(json.dumps({"reference": "frozen copy of the run's starting weights"}))
+        # Not the weights (they are re-read from model.path): which ones, to check on resume.
+        (out / "reference.json").write_text(json.dumps({"fingerprint": self.reference_fingerprint()}))
 
     def load(self, directory: str) -> None:
         from transformers import AutoModelForCausalLM
@@ -121,9 +125,26 @@ class PolicyWorker:
             self.model.load_state_dict(saved.state_dict())
         state = torch.load(src / "trainer_state.pt", weights_only=False)
         self.optimizer.load_state_dict(state["optimizer"])
-        torch.set_rng_state(state["torch_rng"])
-        self.shuffle.set_state(state["shuffle_rng"])
+        self.set_rng_state(state["rng"])
         self.backend.weights_version = state["weights_version"]
+        self.updates = state["updates"]
+
+    def rng_state(self) -> dict:
+        """Every random stream this process draws from: sampling (torch's global generator),
+        mini-batch shuffling, and python/numpy for anything a library draws."""
+        return {**rng_state.capture(), "shuffle": self.shuffle.get_state()}
+
+    def set_rng_state(self, state: dict) -> None:
+        rng_state.restore(state)
+        self.shuffle.set_state(state["shuffle"])
+
+    def reference_fingerprint(self) -> str:
+        """Hash of the frozen reference's weights (once: they never change). Under LoRA the
+        reference is the policy's own base, so its adapters are left out."""
+        if not hasattr(self, "_ref_fingerprint"):
+            ref = self.ref if isinstance(self.ref, torch.nn.Module) else self.model
+            self._ref_fingerprint = fingerprint(ref.state_dict(), skip="lora_")
+        return self._ref_fingerprint
 
     def ping(self) -> bool:
         return True

@@ -84,6 +84,10 @@ class ClusterConfig:
 class LoggingConfig:
     tensorboard: bool = True
     progress: bool = True
+    # Mirror the metrics to Weights & Biases (the `wandb` extra). Offline, into the run
+    # directory, unless WANDB_MODE or WANDB_API_KEY is set.
+    wandb: bool = False
+    wandb_project: str = "selfplay"
 
 
 @dataclass
@@ -95,6 +99,9 @@ class Config:
     checkpoint_every: int = 20
     keep_checkpoints: int = 2
     resume: str = "auto"  # auto | never | <checkpoint path>
+    # Resume even where the config differs from the checkpoint's in a result-changing key
+    # (selfplay/config_guard.py).
+    resume_allow_config_change: bool = False
     model: ModelConfig = field(default_factory=ModelConfig)
     task: TaskConfig = field(default_factory=TaskConfig)
     algo: AlgoConfig = field(default_factory=AlgoConfig)

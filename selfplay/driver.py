@@ -7,9 +7,9 @@ to the actors; they never talk to each other.
 from __future__ import annotations
 
 import logging
-import pickle
 import random
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +17,16 @@ import ray
 import torch
 from tqdm import tqdm
 
-from selfplay.checkpoint import latest_checkpoint, save_checkpoint, step_of
+from selfplay import faults, rng_state, run_state
+from selfplay.checkpoint import discard_after
 from selfplay.config import Config
 from selfplay.curriculum.controller import CurriculumController
 from selfplay.evaluation import evaluate
+from selfplay.run_lock import lock_run_dir
 from selfplay.step import Actors, is_due, run_step
 from selfplay.tasks import make_task
-from selfplay.tracking.metrics import MetricsLog
+from selfplay.tracking.metrics import MetricsLog, read_metrics
+from selfplay.tracking.mirrors import Mirror, TensorBoardMirror, WandbMirror, new_wandb_id, require_wandb
 from selfplay.tracking.rollouts import remove_after, write_rollouts
 
 log = logging.getLogger(__name__)
@@ -50,10 +53,23 @@ def start_ray(cfg: Config) -> None:
     if cfg.cluster.address:
         ray.init(address=cfg.cluster.address, log_to_driver=True)
     else:
-        ray.init(num_cpus=cfg.cluster.num_cpus, include_dashboard=False, log_to_driver=True, configure_logging=False)
+        # "local": always a fresh Ray of this run's own, even where RAY_ADDRESS or a `ray start`
+        # cluster on this machine would make a plain ray.init() connect to that instead.
+        ctx = ray.init(
+            address="local", num_cpus=cfg.cluster.num_cpus, include_dashboard=False, log_to_driver=True, configure_logging=False
+        )
+        log.info("started a local Ray: %s", ctx.address_info.get("session_dir"))
 
 
-def make_actors(cfg: Config, model_path: str) -> Actors:
+@dataclass
+class Where:
+    """Where the driver is, for the fault-injection points ``<phase>.<method>@<step>``."""
+
+    phase: str = "setup"
+    step: int = 0
+
+
+def make_actors(cfg: Config, model_path: str, where: Where) -> Actors:
     from agents.policy_worker import PolicyWorker
 
     worker_cls = ray.remote(num_cpus=cfg.cluster.worker_num_cpus)(PolicyWorker)
@@ -68,87 +84,96 @@ def make_actors(cfg: Config, model_path: str) -> Actors:
     )
 
     def call(handle, method: str, *args):
-        return ray.get(getattr(handle, method).remote(*args))
+        ref = getattr(handle, method).remote(*args)
+        faults.point(f"{where.phase}.{method}", where.step)  # the actor is busy with it now
+        return ray.get(ref)
 
     return Actors(proposer=proposer, solver=solver, controller=controller, call=call)
 
 
-def _workers(cfg: Config, actors: Actors) -> dict:
-    """Distinct policy workers by checkpoint sub-folder name."""
-    if cfg.selfplay.shared_policy:
-        return {"policy": actors.solver}
-    return {"solver": actors.solver, "proposer": actors.proposer}
+def _mirrors(cfg: Config, run_dir: Path, keep_upto: int, wandb_id: str) -> list[Mirror]:
+    mirrors: list[Mirror] = []
+    if cfg.logging.tensorboard:
+        mirrors.append(TensorBoardMirror(run_dir, keep_upto))
+    if cfg.logging.wandb:
+        mirrors.append(WandbMirror(run_dir, cfg.logging.wandb_project, run_state.config_dict(cfg), wandb_id))
+    return mirrors
 
 
-def _save(run_dir: Path, step: int, cfg: Config, actors: Actors) -> None:
-    def parts(tmp: Path) -> None:
-        for name, worker in _workers(cfg, actors).items():
-            actors.call(worker, "save", str(tmp / name))
-        state = {
-            "step": step,
-            "controller": actors.call(actors.controller, "state_dict"),
-            "driver_rng": {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()},
-        }
-        (tmp / "driver_state.pkl").write_bytes(pickle.dumps(state))
-
-    save_checkpoint(run_dir, step, parts, cfg.keep_checkpoints)
-
-
-def _restore(ckpt: Path, cfg: Config, actors: Actors) -> int:
-    for name, worker in _workers(cfg, actors).items():
-        actors.call(worker, "load", str(ckpt / name))
-    state = pickle.loads((ckpt / "driver_state.pkl").read_bytes())
-    actors.call(actors.controller, "load_state_dict", state["controller"])
-    random.setstate(state["driver_rng"]["python"])
-    np.random.set_state(state["driver_rng"]["numpy"])
-    torch.set_rng_state(state["driver_rng"]["torch"])
-    return state["step"]
-
-
-def _find_resume(cfg: Config, run_dir: Path) -> Path | None:
-    if cfg.resume == "never":
-        return None
-    if cfg.resume == "auto":
-        return latest_checkpoint(run_dir)
-    path = Path(cfg.resume)
-    if not (path / "COMPLETE").exists():
-        raise FileNotFoundError(f"resume={cfg.resume!r}: not a complete checkpoint (no COMPLETE marker)")
-    return path
+def _last_eval(rows: list[dict]) -> dict[str, float]:
+    """The newest evaluation in the log (a resumed run returns it if it has none to do)."""
+    for row in reversed(rows):
+        if any(k.startswith("eval/") for k in row):
+            return {k: v for k, v in row.items() if k.startswith("eval/")}
+    return {}
 
 
 def run(cfg: Config, run_dir: Path) -> dict[str, float]:
     """Run (or resume) the experiment in ``run_dir``; returns the last evaluation's metrics."""
+    faults.check_spec()
+    if cfg.logging.wandb:
+        require_wandb()
+    lock = lock_run_dir(run_dir)
+    try:
+        return _run(cfg, run_dir)
+    finally:
+        lock.close()
+
+
+def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
+    # Decided before any work: a refused config change costs nothing.
+    ckpt = run_state.find_resume(cfg, run_dir)
+    warnings = run_state.check_config(ckpt, cfg) if ckpt is not None else []
+    for w in warnings:
+        log.warning(w)
+    task = make_task(cfg.task)
+    model_path = resolve_model_path(cfg)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
-    task = make_task(cfg.task)
-    model_path = resolve_model_path(cfg)
     start_ray(cfg)
-    actors = make_actors(cfg, model_path)
-    ckpt = _find_resume(cfg, run_dir)
-    start = 0
+    where = Where()
+    actors = make_actors(cfg, model_path, where)
+    start, wandb_id, changes = 0, new_wandb_id(), []
     if ckpt is not None:
-        start = _restore(ckpt, cfg, actors)
+        state = run_state.restore(ckpt, cfg, actors)
+        rng_state.restore(state.rng)
+        start, changes = state.step, state.config_changes
+        wandb_id = state.wandb_id or wandb_id
+        if cfg.resume_allow_config_change and warnings:
+            changes = [*changes, {"step": start, "changes": warnings}]
         tqdm.write(f"Resuming from {ckpt} (step {start})")
-        remove_after(run_dir, start)
-    metrics_log = MetricsLog(run_dir, cfg.logging.tensorboard, resume_step=start if ckpt is not None else None)
+    # Whatever a killed or abandoned attempt wrote past the starting point goes: the run redoes it.
+    discard_after(run_dir, start)
+    remove_after(run_dir, start)
+    keep_upto = start if ckpt is not None else -1
+    metrics_log = MetricsLog(run_dir, keep_upto, _mirrors(cfg, run_dir, keep_upto, wandb_id))
+    if ckpt is not None and metrics_log.rows != state.metrics_rows:
+        log.warning("metrics.jsonl holds %d rows up to step %d; the checkpoint saw %d", metrics_log.rows, start, state.metrics_rows)
 
     def run_eval() -> dict[str, float]:
-        return evaluate(
+        # Evaluation samples from a copy of the solver's random state: whether and how often
+        # a run evaluates never shifts the stream its training draws from.
+        where.phase = "eval"
+        saved = actors.call(actors.solver, "rng_state")
+        metrics = evaluate(
             lambda prompts, params: actors.call(actors.solver, "generate", prompts, params),
             task,
             samples=cfg.eval_samples,
             temperature=cfg.selfplay.temperature,
             max_new_tokens=cfg.task.max_answer_tokens,
         )
+        actors.call(actors.solver, "set_rng_state", saved)
+        return metrics
 
-    last_eval: dict[str, float] = {}
+    last_eval = _last_eval(read_metrics(metrics_log.path))
     if start == 0:
         last_eval = run_eval()
         metrics_log.log(0, last_eval)
         tqdm.write(_summary(0, last_eval))
     bar = tqdm(range(start + 1, cfg.steps + 1), initial=start, total=cfg.steps, disable=not cfg.logging.progress, desc="self-play")
     for step in bar:
+        where.phase, where.step = "step", step
         out = run_step(step, cfg, task, actors)
         metrics = out.metrics
         if is_due(step, cfg.eval_every) or step == cfg.steps:
@@ -157,11 +182,22 @@ def run(cfg: Config, run_dir: Path) -> dict[str, float]:
             metrics.update(last_eval)
             metrics["time/eval_s"] = time.perf_counter() - t0
         write_rollouts(run_dir, step, out.records)
+        faults.point("rollouts_written", step)
         metrics_log.log(step, metrics)
+        faults.point("metrics_written", step)
         bar.set_postfix_str(_short(metrics))
         tqdm.write(_summary(step, metrics))
         if is_due(step, cfg.checkpoint_every) or step == cfg.steps:
-            _save(run_dir, step, cfg, actors)
+            where.phase = "checkpoint"
+            state = run_state.DriverState(
+                step=step,
+                controller=actors.call(actors.controller, "state_dict"),
+                rng=rng_state.capture(),
+                metrics_rows=metrics_log.rows,
+                wandb_id=wandb_id,
+                config_changes=changes,
+            )
+            run_state.save(run_dir, cfg, actors, state)
     metrics_log.close()
     return last_eval
 

@@ -1,4 +1,4 @@
-"""``metrics.jsonl`` (one JSON object per logged step) and its TensorBoard mirror."""
+"""``metrics.jsonl``: one JSON object per logged step, forwarded to the mirrors (TensorBoard, W&B)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,16 @@ import math
 import os
 from pathlib import Path
 
+from selfplay.tracking.mirrors import Mirror
+
 
 class MetricsLog:
-    def __init__(self, run_dir: Path, tensorboard: bool, resume_step: int | None):
+    def __init__(self, run_dir: Path, keep_upto: int, mirrors: list[Mirror]):
+        """Rows after step ``keep_upto`` (the checkpoint resumed from; -1 on a fresh start) go."""
         self.path = run_dir / "metrics.jsonl"
-        if resume_step is not None:
-            truncate_after(self.path, resume_step)
-        elif self.path.exists():
-            self.path.unlink()  # a fresh run in a reused folder starts a fresh log
-        self.writer = None
-        if tensorboard:
-            from torch.utils.tensorboard import SummaryWriter
-
-            # purge_step drops events a crashed run wrote past the checkpoint it resumes from.
-            purge = None if resume_step is None else resume_step + 1
-            self.writer = SummaryWriter(str(run_dir / "tb"), purge_step=purge)
+        truncate_after(self.path, keep_upto)
+        self.rows = len(read_metrics(self.path))  # the log's position, kept in checkpoints
+        self.mirrors = mirrors
 
     def log(self, step: int, metrics: dict[str, float]) -> None:
         row = {"step": step, **{k: _finite(v) for k, v in sorted(metrics.items())}}
@@ -29,15 +24,13 @@ class MetricsLog:
             f.write(json.dumps(row) + "\n")
             f.flush()
             os.fsync(f.fileno())
-        if self.writer is not None:
-            for k, v in metrics.items():
-                if v is not None and math.isfinite(v):
-                    self.writer.add_scalar(k, v, step)
-            self.writer.flush()
+        self.rows += 1
+        for mirror in self.mirrors:
+            mirror.log(step, metrics)
 
     def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        for mirror in self.mirrors:
+            mirror.close()
 
 
 def _finite(v: float) -> float | None:

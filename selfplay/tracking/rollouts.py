@@ -62,7 +62,9 @@ def write_rollouts(run_dir: Path, step: int, records: list[RolloutRecord]) -> Pa
 
 
 def remove_after(run_dir: Path, step: int) -> None:
-    """Drop rollouts of steps a resumed run will redo."""
+    """Drop rollouts of steps a resumed run will redo, and files a killed run left half-written."""
     for path in (run_dir / "rollouts").glob("step_*.parquet"):
         if int(path.stem.split("_")[1]) > step:
             path.unlink()
+    for path in (run_dir / "rollouts").glob("step_*.tmp"):
+        path.unlink()

@@ -1,0 +1,50 @@
+"""Which config differences a resume refuses, warns about, or lets through."""
+
+import pytest
+from omegaconf import OmegaConf
+
+from selfplay import config_guard
+from selfplay.config import Config
+from selfplay.run_state import config_dict
+
+
+def with_overrides(*overrides: str) -> dict:
+    cfg = OmegaConf.merge(OmegaConf.structured(Config), OmegaConf.from_dotlist(list(overrides)))
+    return config_dict(OmegaConf.to_object(cfg))
+
+
+def test_inert_keys_pass_silently():
+    saved = with_overrides()
+    current = with_overrides(
+        "steps=400", "eval_every=3", "checkpoint_every=7", "keep_checkpoints=5", "logging.tensorboard=false",
+        "logging.wandb=true", "cluster.num_cpus=8", "resume=never",
+    )
+    assert config_guard.check(saved, current, allow=False, where="ckpt") == []
+
+
+def test_numeric_keys_pass_with_a_warning():
+    warnings = config_guard.check(with_overrides(), with_overrides("cluster.torch_threads=8"), allow=False, where="ckpt")
+    assert len(warnings) == 1 and "cluster.torch_threads: 2 -> 8" in warnings[0] and "bit-identical" in warnings[0]
+
+
+def test_result_changing_keys_are_refused_by_name():
+    with pytest.raises(config_guard.ConfigChangedError) as err:
+        config_guard.check(
+            with_overrides(), with_overrides("seed=1", "algo.lr=0.5", "steps=99", "task.topics=[add]"), allow=False, where="ckpt"
+        )
+    msg = str(err.value)
+    assert "seed: 0 -> 1" in msg and "algo.lr" in msg and "task.topics: ['add', 'mul'] -> ['add']" in msg
+    assert "steps" not in msg.split("result:")[1].split("Rerun")[0]
+    assert config_guard.OVERRIDE_FLAG in msg
+
+
+def test_the_override_flag_lets_them_through_with_a_warning():
+    warnings = config_guard.check(with_overrides(), with_overrides("seed=1"), allow=True, where="ckpt")
+    assert len(warnings) == 1 and "seed: 0 -> 1" in warnings[0]
+
+
+def test_a_key_new_to_the_schema_counts_as_result_changing():
+    saved = with_overrides()
+    current = {**saved, "brand_new": 1}
+    with pytest.raises(config_guard.ConfigChangedError, match="brand_new: '<absent>' -> 1"):
+        config_guard.check(saved, current, allow=False, where="ckpt")
