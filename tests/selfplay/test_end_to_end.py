@@ -1,50 +1,18 @@
 """A few self-play steps through Ray and the Hydra app, then a resume from its checkpoint."""
 
-import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from selfplay_runs import REPO, read_metrics, run_selfplay
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-TINY = [
-    # A small toy model trained just enough (~10 s) to write well-formed problems.
-    "model.toyworld.hidden_size=64",
-    "model.toyworld.intermediate_size=192",
-    "model.toyworld.num_layers=2",
-    "model.toyworld.num_heads=2",
-    "model.toyworld.steps=300",
-    "model.toyworld.batch_size=64",
-    "model.toyworld.lr=0.003",
-    "selfplay.topics_per_step=4",
-    "selfplay.proposer_update_every=2",
-    "task.eval_per_level=4",
-    "model.toyworld.eval_per_level=4",
-    "eval_every=2",
-    "checkpoint_every=2",
-    "logging.progress=false",
-]
 
-
-def run_selfplay(run_dir: Path, cache: Path, *overrides: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SELFPLAY_CACHE": str(cache)}
-    cmd = [sys.executable, "-m", "selfplay", f"hydra.run.dir={run_dir}", *TINY, *overrides]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
-
-
-def read_metrics(run_dir: Path) -> list[dict]:
-    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-
-
-def test_selfplay_runs_logs_and_resumes(tmp_path):
-    run_dir, cache = tmp_path / "run", tmp_path / "cache"
+def test_selfplay_runs_logs_and_resumes(tmp_path, toy_cache):
+    run_dir, cache = tmp_path / "run", toy_cache
     run_selfplay(run_dir, cache, "steps=3")
 
     rows = read_metrics(run_dir)

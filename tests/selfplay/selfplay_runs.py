@@ -1,0 +1,119 @@
+"""Running the Hydra app on the tiny toy world, for the end-to-end tests (shared helpers)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import psutil
+import torch
+from safetensors.torch import load_file
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = [
+    # A small toy model trained just enough (~10 s) to write well-formed problems.
+    "model.toyworld.hidden_size=64",
+    "model.toyworld.intermediate_size=192",
+    "model.toyworld.num_layers=2",
+    "model.toyworld.num_heads=2",
+    "model.toyworld.steps=300",
+    "model.toyworld.batch_size=64",
+    "model.toyworld.lr=0.003",
+    "selfplay.topics_per_step=4",
+    "selfplay.proposer_update_every=2",
+    "task.eval_per_level=4",
+    "model.toyworld.eval_per_level=4",
+    "eval_every=2",
+    "checkpoint_every=2",
+    "logging.progress=false",
+    # One thread per worker: exact numerics, and room for whatever else the machine runs.
+    "cluster.torch_threads=1",
+]
+TAG_ENV = "SELFPLAY_TEST_TAG"  # inherited by the run's Ray processes: finds them after a kill
+TIMING = ("time/", "throughput/")
+# The resume and crash tests' run: 2k = 6 steps, evaluated every 3, checkpointed every 2, so a
+# resume lands off the evaluation, checkpoint and proposer-update cadences alike.
+EXACT_RUN = ["eval_every=3"]
+EXACT_STEPS = 6
+
+
+def run_selfplay(
+    run_dir: Path, cache: Path, *overrides: str, fault: str | None = None, expect_rc: int = 0, tag: str | None = None
+) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SELFPLAY_CACHE": str(cache), TAG_ENV: tag or uuid.uuid4().hex}
+    env.pop("SELFPLAY_FAULT", None)
+    if fault:
+        env["SELFPLAY_FAULT"] = fault
+    cmd = [sys.executable, "-m", "selfplay", f"hydra.run.dir={run_dir}", *TINY, *overrides]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == expect_rc, f"rc {proc.returncode}\n" + proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
+def read_metrics(run_dir: Path) -> list[dict]:
+    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+def untimed(rows: list[dict]) -> list[dict]:
+    """Metrics rows without the wall-clock ones (the only ones a rerun may change)."""
+    return [{k: v for k, v in r.items() if not k.startswith(TIMING)} for r in rows]
+
+
+def actor_processes(tag: str) -> list[psutil.Process]:
+    """Live Ray actor processes of the runs started with ``tag``."""
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            name = (p.info["cmdline"] or [""])[0]
+            if name.startswith(("ray::PolicyWorker", "ray::CurriculumController")) and p.environ().get(TAG_ENV) == tag:
+                found.append(p)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            pass
+    return found
+
+
+def assert_actors_gone(tag: str, within_s: float = 30) -> None:
+    """The run's actors exit with it (Ray stops them a moment after their driver is gone)."""
+    deadline = time.time() + within_s
+    while actor_processes(tag) and time.time() < deadline:
+        time.sleep(0.5)
+    assert not actor_processes(tag), f"actors outlived their run: {actor_processes(tag)}"
+
+
+def final_state(run_dir: Path) -> tuple[dict, dict]:
+    ckpt = run_dir / "checkpoints" / f"step_{EXACT_STEPS:06d}" / "policy"
+    weights = load_file(ckpt / "model" / "model.safetensors")
+    trainer = torch.load(ckpt / "trainer_state.pt", weights_only=False)
+    return weights, trainer
+
+
+def assert_same_run(run_dir: Path, reference: Path) -> None:
+    """Same metrics (timing aside), rollouts, final weights, optimizer and random state."""
+    assert untimed(read_metrics(run_dir)) == untimed(read_metrics(reference))
+    for step in range(1, EXACT_STEPS + 1):
+        name = f"rollouts/step_{step:06d}.parquet"
+        pd.testing.assert_frame_equal(pd.read_parquet(run_dir / name), pd.read_parquet(reference / name))
+    (w, t), (w_ref, t_ref) = final_state(run_dir), final_state(reference)
+    assert w.keys() == w_ref.keys() and all(torch.equal(w[k], w_ref[k]) for k in w)
+    opt, opt_ref = t["optimizer"]["state"], t_ref["optimizer"]["state"]
+    assert opt.keys() == opt_ref.keys()
+    for i in opt:
+        assert all(torch.equal(opt[i][k], opt_ref[i][k]) for k in opt[i])
+    assert torch.equal(t["rng"]["torch"], t_ref["rng"]["torch"])
+
+
+def tiny_config(*overrides: str):
+    """The typed config the app would run with ``TINY`` and ``overrides`` (Hydra's compose)."""
+    from hydra import compose, initialize_config_dir
+
+    from selfplay.config import register, to_config
+
+    register()
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
+        return to_config(compose(config_name="config", overrides=[*TINY, *overrides]))
