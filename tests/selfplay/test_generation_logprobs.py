@@ -9,16 +9,20 @@ from selfplay.rl import token_logprobs
 from selfplay.toyworld.tokenizer import build_tokenizer
 
 
-def test_sampled_tokens_logprobs_match_training_logprobs():
-    torch.manual_seed(0)
-    tok = build_tokenizer()
-    model = LlamaForCausalLM(
+def tiny_llama(tok, hidden: int, layers: int) -> LlamaForCausalLM:
+    return LlamaForCausalLM(
         LlamaConfig(
-            vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+            vocab_size=len(tok), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers,
             num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,
             bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
         )
-    ).eval()
+    )
+
+
+def test_sampled_tokens_logprobs_match_training_logprobs():
+    torch.manual_seed(0)
+    tok = build_tokenizer()
+    model = tiny_llama(tok, hidden=32, layers=2).eval()
     # Prompts of different lengths, so the generation batch is left-padded.
     prompts = [tok(t).input_ids for t in ("add:", "7+5=", "123+456=", "mul:")]
     width = max(map(len, prompts))
@@ -48,13 +52,7 @@ def test_sampled_tokens_logprobs_match_training_logprobs():
 def test_backend_cuts_completions_at_eos_and_keeps_prompt_order():
     torch.manual_seed(1)
     tok = build_tokenizer()
-    model = LlamaForCausalLM(
-        LlamaConfig(
-            vocab_size=len(tok), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
-            num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,
-            bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
-        )
-    )
+    model = tiny_llama(tok, hidden=16, layers=1)
     prompts = [tok(t).input_ids for t in ("1+1=", "22+3=", "mul:")]
     groups = HFBackend(model, tok, batch_size=4).generate(prompts, SamplingParams(n=3, max_new_tokens=5))
     assert [len(g) for g in groups] == [3, 3, 3]
