@@ -60,6 +60,7 @@ def test_cpu_presets_update_both_roles_within_three_steps(task):
     assert cfg.model.path.startswith("pkg://") and cfg.model.chat_template
     assert cfg.steps >= 3 and 1 <= cfg.selfplay.proposer_update_every <= 3
     assert cfg.selfplay.solver_update_every == 1 and cfg.algo.lr_warmup_steps == 0
+    assert (cfg.algo.lr, cfg.algo.kl_loss_coef) == (1e-6, 0.001)  # SQLM's, not the toy model's
     assert set(make_task(cfg.task).topics) == set(cfg.task.topics)
 
 
