@@ -9,7 +9,7 @@ from selfplay.rl.config import AlgoConfig
 from selfplay.rl.entropy import entropy_from_logits
 from selfplay.rl.kl import apply_kl_in_reward, kl_penalty
 from selfplay.rl.policy_loss import PolicyLossOutput, policy_loss
-from selfplay.rl.update import TrainBatch, build_optimizer, ppo_update, token_logprobs, warmup_lr
+from selfplay.rl.update import TrainBatch, build_optimizer, chunked_logprobs, ppo_update, token_logprobs, warmup_lr
 
 __all__ = [
     "AlgoConfig",
@@ -18,6 +18,7 @@ __all__ = [
     "aggregate_loss",
     "apply_kl_in_reward",
     "build_optimizer",
+    "chunked_logprobs",
     "warmup_lr",
     "compute_advantages",
     "entropy_from_logits",

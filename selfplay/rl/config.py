@@ -32,7 +32,9 @@ class AlgoConfig:
     entropy_coeff: float = 0.0
     ppo_epochs: int = 1
     ppo_mini_batch_size: int = 0  # 0: the whole rollout batch is one mini-batch (one optimizer step per epoch)
-    ppo_micro_batch_size: int = 0  # 0: no gradient accumulation
+    # Rows per forward pass, in the update (gradient accumulation) and in the no-grad
+    # old-policy/reference passes before it; 0: the whole batch at once.
+    ppo_micro_batch_size: int = 0
     max_grad_norm: float = 1.0
     lr: float = 1e-6
     # Linear warm-up over the first updates (verl's optim.lr_warmup_steps): Adam's first

@@ -5,7 +5,7 @@ import torch
 
 from selfplay.rl.aggregation import LOSS_AGG_MODES
 from selfplay.rl.config import AlgoConfig
-from selfplay.rl.update import TrainBatch, ppo_update, token_logprobs
+from selfplay.rl.update import TrainBatch, chunked_logprobs, ppo_update, token_logprobs
 
 METRIC_KEYS = {
     "loss",
@@ -179,3 +179,17 @@ def test_advantage_sign_moves_sequence_logprob(make_llama, padded_batch, sign):
     ppo_update(model, torch.optim.SGD(model.parameters(), lr=cfg.lr), batch, cfg)
     after, _ = seq_logprob()
     assert (after - before) * sign > 1e-4
+
+
+@pytest.mark.parametrize("micro_batch_size", [1, 2, 3, 5, 8])
+def test_chunked_logprobs_equal_one_pass(make_llama, padded_batch, micro_batch_size):
+    # float32, the workers' dtype; ragged rows (one all-prompt) so chunks differ in padding.
+    model = make_llama(dtype=torch.float32)
+    ids, am, _ = padded_batch([2, 3, 1, 4, 2], [4, 2, 5, 0, 3], 8)
+    whole = chunked_logprobs(model, ids, am, temperature=0.7, micro_batch_size=0)
+    with torch.no_grad():
+        expected, _ = token_logprobs(model, ids, am, temperature=0.7)
+    assert torch.equal(whole, expected)  # 0: one pass, as before micro-batching
+    chunked = chunked_logprobs(model, ids, am, temperature=0.7, micro_batch_size=micro_batch_size)
+    assert not chunked.requires_grad
+    torch.testing.assert_close(chunked, whole, atol=1e-6, rtol=0)
