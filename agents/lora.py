@@ -6,11 +6,15 @@ checkpoint then holds only the adapter weights; the base is re-read from ``model
 
 ``dropout`` defaults to 0: LoRA dropout would make the sampling policy (eval mode) and the
 policy the update scores (train mode) differ, so importance ratios would not start at 1.
+
+A module may carry several named adapters (``shared_base``: one per role on one base, see
+``agents/shared_base.py``); only the active one runs and trains.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +31,17 @@ class LoraConfig:
     alpha: int = 32
     dropout: float = 0.0
     target_modules: list[str] = field(default_factory=lambda: list(DEFAULT_TARGETS))
+    # With selfplay.shared_policy=false: one base model in one worker, an adapter per role
+    # (the base's memory once), rather than a base and an adapter in each role's worker.
+    shared_base: bool = False
 
 
-def wrap(model: torch.nn.Module, cfg: LoraConfig | None) -> torch.nn.Module:
-    """``model`` with fresh adapters and a frozen base, or ``model`` itself when disabled."""
+DEFAULT = "default"  # peft's name for a module's only adapter
+
+
+def wrap(model: torch.nn.Module, cfg: LoraConfig | None, adapters: Sequence[str] = (DEFAULT,)) -> torch.nn.Module:
+    """``model`` with a fresh adapter of each name (the first active) and a frozen base, or
+    ``model`` itself when disabled."""
     if cfg is None or not cfg.enabled:
         return model
     from peft import LoraConfig as PeftLoraConfig
@@ -43,7 +54,10 @@ def wrap(model: torch.nn.Module, cfg: LoraConfig | None) -> torch.nn.Module:
         target_modules=list(cfg.target_modules),
         task_type="CAUSAL_LM",
     )
-    return get_peft_model(model, peft_cfg)
+    model = get_peft_model(model, peft_cfg, adapter_name=adapters[0])
+    for name in adapters[1:]:
+        model.add_adapter(name, peft_cfg)
+    return model
 
 
 def is_lora(model: torch.nn.Module) -> bool:
@@ -72,13 +86,21 @@ def trainable_names(model: torch.nn.Module) -> list[str]:
     return [name for name, p in model.named_parameters() if p.requires_grad]
 
 
-def load_adapter(model: torch.nn.Module, folder: str | Path) -> None:
-    """Load adapter weights written by ``model.save_pretrained(folder)`` into ``model``."""
+def save_adapter(model: torch.nn.Module, folder: str | Path, adapter: str = DEFAULT) -> None:
+    """Write adapter ``adapter`` of ``model`` (not the base) in peft's format: into ``folder``
+    for the default adapter, into ``folder/<adapter>`` for a named one (peft's layout)."""
+    model.save_pretrained(folder, selected_adapters=[adapter])
+
+
+def load_adapter(model: torch.nn.Module, folder: str | Path, adapter: str = DEFAULT) -> None:
+    """Load adapter ``adapter``'s weights written by ``save_adapter(model, folder, adapter)``."""
     from peft import set_peft_model_state_dict
     from peft.utils import load_peft_weights
 
-    result = set_peft_model_state_dict(model, load_peft_weights(str(folder), device="cpu"))
-    missing = [k for k in result.missing_keys if "lora_" in k]
+    source = Path(folder) if adapter == DEFAULT else Path(folder) / adapter
+    result = set_peft_model_state_dict(model, load_peft_weights(str(source), device="cpu"), adapter_name=adapter)
+    # Tensors of other adapters are missing too (not in this file): only this one's count.
+    missing = [k for k in result.missing_keys if "lora_" in k and f".{adapter}." in k]
     if missing:
-        raise ValueError(f"{folder}: adapter checkpoint lacks {len(missing)} LoRA tensors, e.g. {missing[:3]}")
+        raise ValueError(f"{source}: adapter checkpoint lacks {len(missing)} LoRA tensors, e.g. {missing[:3]}")
 

@@ -1,5 +1,6 @@
 """The policy worker: owns one model, its generation backend, optimizer and frozen reference,
-and applies an RL update to a batch the driver gives it.
+and applies an RL update to a batch the driver gives it. (On a shared LoRA base, one such
+policy per role trains its own adapter of one module: ``agents/shared_base.py``.)
 
 A plain class, wrapped as a Ray actor by the driver. Everything it takes and returns is a
 plain dataclass of token ids and numbers, so it works the same in or out of Ray.
@@ -19,7 +20,7 @@ from agents.generation import Generation, HFBackend, SamplingParams
 from agents.models import encode_prompts, load_model
 from selfplay import rng_state
 from selfplay.fingerprint import fingerprint
-from selfplay.rl import AlgoConfig, TrainBatch, apply_kl_in_reward, build_optimizer, compute_advantages, ppo_update, token_logprobs, warmup_lr
+from selfplay.rl import AlgoConfig, TrainBatch, apply_kl_in_reward, build_optimizer, chunked_logprobs, compute_advantages, ppo_update, warmup_lr
 
 
 @dataclass(frozen=True)
@@ -36,17 +37,35 @@ class TrainResult:
     advantages: list[float]
 
 
+def start_process(threads: int, seed: int) -> None:
+    """Settings of the worker's process: torch threads and the seed of its sampling stream."""
+    transformers.utils.logging.disable_progress_bar()
+    torch.set_num_threads(threads)
+    torch.manual_seed(seed)
+
+
+def load_policy_model(model_path: str, model_cfg, adapters: tuple[str, ...] = (lora.DEFAULT,)):
+    """``(model, tokenizer)``: the model at ``model_path``, with fresh adapters under LoRA."""
+    model, tokenizer = load_model(
+        model_path, gguf_file=model_cfg.gguf_file, dtype=model_cfg.dtype, device=model_cfg.device
+    )
+    return lora.wrap(model, model_cfg.lora, adapters), tokenizer
+
+
 class PolicyWorker:
     def __init__(self, model_path: str, model_cfg, algo: AlgoConfig, *, seed: int, threads: int, generation_batch_size: int):
-        transformers.utils.logging.disable_progress_bar()
-        torch.set_num_threads(threads)
-        torch.manual_seed(seed)
+        start_process(threads, seed)
+        model, tokenizer = load_policy_model(model_path, model_cfg)
+        self._attach(model, tokenizer, model_cfg, algo, seed=seed, generation_batch_size=generation_batch_size)
+
+    def _attach(self, model, tokenizer, model_cfg, algo: AlgoConfig, *, seed: int, generation_batch_size: int,
+                adapter: str = lora.DEFAULT) -> None:
+        """Everything a policy owns around its module. ``adapter``: the one adapter it trains and
+        checkpoints, where the module carries one per role (``agents/shared_base.py``); the
+        caller has made it the active one, so the optimizer takes its tensors alone."""
         self.algo = algo
         self.chat_template = model_cfg.chat_template
-        self.model, self.tokenizer = load_model(
-            model_path, gguf_file=model_cfg.gguf_file, dtype=model_cfg.dtype, device=model_cfg.device
-        )
-        self.model = lora.wrap(self.model, model_cfg.lora)
+        self.model, self.tokenizer, self.adapter = model, tokenizer, adapter
         self.model.train()
         needs_ref = algo.use_kl_loss or algo.use_kl_in_reward
         # The starting policy, frozen; always kept for the KL diagnostic.
@@ -78,9 +97,9 @@ class PolicyWorker:
 
     def train(self, samples: list[TrainSample], temperature: float) -> TrainResult:
         ids, attn, resp = self._batch(samples)
-        with torch.no_grad():
-            old, _ = token_logprobs(self.model, ids, attn, temperature=temperature)
-            ref, _ = token_logprobs(self.ref, ids, attn, temperature=temperature)
+        rows = self.algo.ppo_micro_batch_size
+        old = chunked_logprobs(self.model, ids, attn, temperature=temperature, micro_batch_size=rows)
+        ref = chunked_logprobs(self.ref, ids, attn, temperature=temperature, micro_batch_size=rows)
         rewards = torch.tensor([s.reward for s in samples], dtype=torch.float32)
         metrics: dict[str, float] = {}
         if self.algo.use_kl_in_reward:
@@ -104,7 +123,10 @@ class PolicyWorker:
     # -- checkpoints ------------------------------------------------------------------------
     def save(self, directory: str) -> None:
         out = Path(directory)
-        self.model.save_pretrained(out / "model")  # a peft model writes its adapters only
+        if lora.is_lora(self.model):
+            lora.save_adapter(self.model, out / "model", self.adapter)  # not the base
+        else:
+            self.model.save_pretrained(out / "model")
         self.tokenizer.save_pretrained(out / "model")
         torch.save(
             {"optimizer": self.optimizer.state_dict(), "rng": self.rng_state(), "weights_version": self.backend.weights_version,
@@ -119,7 +141,7 @@ class PolicyWorker:
 
         src = Path(directory)
         if lora.is_lora(self.model):
-            lora.load_adapter(self.model, src / "model")
+            lora.load_adapter(self.model, src / "model", self.adapter)
         else:
             saved = AutoModelForCausalLM.from_pretrained(src / "model", dtype=next(self.model.parameters()).dtype)
             self.model.load_state_dict(saved.state_dict())

@@ -153,5 +153,9 @@ def validate(cfg: Config) -> None:
         bad("keep_checkpoints", cfg.keep_checkpoints, "must be >= 1")
     if cfg.eval_samples < 1:
         bad("eval_samples", cfg.eval_samples, "must be >= 1")
+    if cfg.model.lora.shared_base and not cfg.model.lora.enabled:
+        bad("model.lora.shared_base", True, "needs model.lora.enabled=true (the roles' adapters are what share the base)")
+    if cfg.model.lora.shared_base and sp.shared_policy:
+        bad("model.lora.shared_base", True, "needs selfplay.shared_policy=false (a shared policy is one adapter for both roles)")
     if cfg.model.path is None and cfg.model.toyworld is None:
         bad("model.path", None, "set a model path/hub id, or model.toyworld for the embedded toy model")

@@ -11,6 +11,7 @@ import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import ray
@@ -69,22 +70,40 @@ class Where:
     step: int = 0
 
 
+@dataclass(frozen=True)
+class RoleHandle:
+    """One role of a shared-base actor (``agents/shared_base.py``), called like a worker of its own."""
+
+    actor: Any
+    role: str
+
+    def remote(self, method: str, *args):
+        return self.actor.as_role.remote(self.role, method, *args)
+
+
 def make_actors(cfg: Config, model_path: str, where: Where) -> Actors:
     from agents.policy_worker import PolicyWorker
+    from agents.shared_base import SharedBaseWorker
 
-    worker_cls = ray.remote(num_cpus=cfg.cluster.worker_num_cpus)(PolicyWorker)
     kwargs = dict(threads=cfg.cluster.torch_threads, generation_batch_size=cfg.cluster.generation_batch_size)
-    solver = worker_cls.options(name=None).remote(model_path, cfg.model, cfg.algo, seed=cfg.seed, **kwargs)
-    if cfg.selfplay.shared_policy:
-        proposer = solver
+    if cfg.model.lora.shared_base:
+        both = ray.remote(num_cpus=cfg.cluster.worker_num_cpus)(SharedBaseWorker).remote(
+            model_path, cfg.model, cfg.algo, seed=cfg.seed, **kwargs
+        )
+        solver, proposer = RoleHandle(both, "solver"), RoleHandle(both, "proposer")
     else:
-        proposer = worker_cls.remote(model_path, cfg.model, cfg.algo, seed=cfg.seed + 1, **kwargs)
+        worker_cls = ray.remote(num_cpus=cfg.cluster.worker_num_cpus)(PolicyWorker)
+        solver = worker_cls.options(name=None).remote(model_path, cfg.model, cfg.algo, seed=cfg.seed, **kwargs)
+        if cfg.selfplay.shared_policy:
+            proposer = solver
+        else:
+            proposer = worker_cls.remote(model_path, cfg.model, cfg.algo, seed=cfg.seed + 1, **kwargs)
     controller = ray.remote(num_cpus=0)(CurriculumController).remote(
         cfg.curriculum, list(cfg.task.topics), cfg.selfplay.attempts_per_problem, seed=cfg.seed
     )
 
     def call(handle, method: str, *args):
-        ref = getattr(handle, method).remote(*args)
+        ref = handle.remote(method, *args) if isinstance(handle, RoleHandle) else getattr(handle, method).remote(*args)
         faults.point(f"{where.phase}.{method}", where.step)  # the actor is busy with it now
         return ray.get(ref)
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
+from safetensors.torch import load_file
 
 from selfplay.paths import cache_root
 
@@ -36,12 +38,21 @@ def run(run_dir: Path, cache: Path, *overrides: str) -> str:
     return proc.stdout + proc.stderr
 
 
-def check_adapter_run(run_dir: Path, cache: Path, overrides: list[str]) -> None:
+def drop(row: dict, *prefixes: str) -> dict:
+    return {k: v for k, v in row.items() if not k.startswith(prefixes)}
+
+
+def metrics(run_dir: Path) -> list[dict]:
+    """metrics.jsonl's rows without the wall-clock ones."""
+    return [drop(json.loads(line), "time/", "throughput/") for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+
+
+def check_adapter_run(run_dir: Path, cache: Path, overrides: list[str], adapters=("policy/model",)) -> None:
     run(run_dir, cache, "steps=2", *overrides)
-    ckpt = run_dir / "checkpoints" / "step_000002" / "policy" / "model"
-    files = {p.name for p in ckpt.iterdir()}
-    assert {"adapter_model.safetensors", "adapter_config.json"} <= files
-    assert not any(f.startswith("model") and f.endswith(".safetensors") for f in files)  # no base weights
+    for adapter in adapters:
+        files = {p.name for p in (run_dir / "checkpoints" / "step_000002" / adapter).iterdir()}
+        assert {"adapter_model.safetensors", "adapter_config.json"} <= files
+        assert not any(f.startswith("model") and f.endswith(".safetensors") for f in files)  # no base weights
     rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
     assert "train/proposer/loss" in rows[2]  # both roles trained by step 2
 
@@ -52,6 +63,30 @@ def check_adapter_run(run_dir: Path, cache: Path, overrides: list[str]) -> None:
 
 def test_lora_selfplay_on_the_toy_world(tmp_path):
     check_adapter_run(tmp_path / "run", tmp_path / "cache", TOY)
+
+
+def test_lora_shared_base_on_the_toy_world(tmp_path):
+    # One worker, one base, an adapter per role, each in its role's checkpoint folder.
+    shared = [*TOY, "selfplay.shared_policy=false", "model.lora.shared_base=true"]
+    run_dir, cache = tmp_path / "run", tmp_path / "cache"
+    check_adapter_run(run_dir, cache, shared, adapters=("solver/model/solver", "proposer/model/proposer"))
+    step3 = run_dir / "checkpoints" / "step_000003"
+    assert not (step3 / "solver" / "model" / "proposer").exists()
+    adapters = {role: load_file(step3 / role / "model" / role / "adapter_model.safetensors") for role in ("solver", "proposer")}
+    assert any(not torch.equal(v, adapters["proposer"][k]) for k, v in adapters["solver"].items())  # two policies
+
+    # The resumed run (2 steps, then 1) equals an uninterrupted one: both adapters, both optimizers.
+    run(tmp_path / "straight", cache, "steps=3", *shared)
+    resumed, straight = metrics(run_dir), metrics(tmp_path / "straight")
+    assert resumed[-1] == straight[-1]  # step 3, its evaluation included
+    # Earlier rows alike but for the 2-step run's closing evaluation (which never shifts training).
+    assert [drop(r, "eval/") for r in resumed] == [drop(r, "eval/") for r in straight]
+    for role in ("solver", "proposer"):
+        a, b = (d / "checkpoints" / "step_000003" / role for d in (run_dir, tmp_path / "straight"))
+        wa, wb = (load_file(x / "model" / role / "adapter_model.safetensors") for x in (a, b))
+        assert wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
+        oa, ob = (torch.load(x / "trainer_state.pt", weights_only=False)["optimizer"]["state"] for x in (a, b))
+        assert oa.keys() == ob.keys() and all(torch.equal(oa[i][k], ob[i][k]) for i in oa for k in oa[i])
 
 
 def test_lora_selfplay_on_smollm2(tmp_path):
