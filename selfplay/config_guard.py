@@ -12,8 +12,9 @@ differs falls in one of three classes:
 - everything else (seed, model, task, algorithm, curriculum, self-play sizes, ...): would
   change the result. Refused, naming the keys, unless ``resume_allow_config_change=true``.
 
-Keys are matched with shell-style patterns; a key added later is result-changing until
-listed here.
+Keys are matched with shell-style patterns. A key the checkpoint predates (an option added to
+the code since) is no change when it holds its schema default, since a new option's default
+is the old behaviour; set to anything else it is result-changing until listed here.
 """
 
 from __future__ import annotations
@@ -57,13 +58,14 @@ def flatten(tree: dict, prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def diff(saved: dict, current: dict) -> list[Change]:
-    a, b = flatten(saved), flatten(current)
+def diff(saved: dict, current: dict, defaults: dict | None = None) -> list[Change]:
+    """Keys whose values differ; one absent from ``saved`` and at its ``defaults`` value is not."""
+    a, b, d = flatten(saved), flatten(current), flatten(defaults or {})
     missing = object()
     return [
         Change(k, a.get(k, "<absent>"), b.get(k, "<absent>"))
         for k in sorted(a.keys() | b.keys())
-        if a.get(k, missing) != b.get(k, missing)
+        if a.get(k, missing) != b.get(k, missing) and not (k not in a and k in d and d[k] == b[k])
     ]
 
 
@@ -77,10 +79,10 @@ def classify(change: Change) -> str:
     return "inert" if _matches(change.key, INERT) else "result"
 
 
-def check(saved: dict, current: dict, *, allow: bool, where: str) -> list[str]:
+def check(saved: dict, current: dict, *, allow: bool, where: str, defaults: dict | None = None) -> list[str]:
     """Raise ``ConfigChangedError`` on a result-changing difference (unless ``allow``);
-    return warnings for the differences let through."""
-    changes = diff(saved, current)
+    return warnings for the differences let through. ``defaults``: the schema's defaults."""
+    changes = diff(saved, current, defaults)
     result = [c for c in changes if classify(c) == "result"]
     numeric = [c for c in changes if classify(c) == "numeric"]
     if result and not allow:

@@ -4,7 +4,8 @@
 
 - ``policy/`` (shared policy) or ``solver/`` + ``proposer/``: each worker's weights (HF
   format), optimizer, random state (python, numpy, torch, the mini-batch shuffle) and the
-  fingerprint of its frozen reference (``agents/policy_worker.py``);
+  fingerprint of its frozen reference (``agents/policy_worker.py``); with a shared LoRA base
+  each role's folder holds its own adapter (``model/<role>/``) and optimizer;
 - ``driver_state.pkl``: the step, the curriculum controller's state, the driver's random
   state, the loggers' positions and the config changes accepted so far (``DriverState``);
 - ``config.yaml``: the resolved config of the run that wrote it (Hydra rewrites
@@ -79,7 +80,8 @@ def find_resume(cfg: Config, run_dir: Path) -> Path | None:
 def check_config(ckpt: Path, cfg: Config) -> list[str]:
     """Refuse a result-changing config difference (``config_guard``); warnings for the rest."""
     return config_guard.check(
-        saved_config(ckpt), config_dict(cfg), allow=cfg.resume_allow_config_change, where=str(ckpt)
+        saved_config(ckpt), config_dict(cfg), allow=cfg.resume_allow_config_change, where=str(ckpt),
+        defaults=config_dict(Config()),
     )
 
 

@@ -48,3 +48,14 @@ def test_a_key_new_to_the_schema_counts_as_result_changing():
     current = {**saved, "brand_new": 1}
     with pytest.raises(config_guard.ConfigChangedError, match="brand_new: '<absent>' -> 1"):
         config_guard.check(saved, current, allow=False, where="ckpt")
+
+
+def test_a_key_the_checkpoint_predates_passes_at_its_default_only():
+    """A run saved before an option existed resumes while the option keeps its default (the
+    old behaviour), and is refused once it is set to something else."""
+    defaults = with_overrides()
+    saved = with_overrides()
+    del saved["model"]["lora"]["shared_base"]
+    assert config_guard.check(saved, with_overrides(), allow=False, where="ckpt", defaults=defaults) == []
+    with pytest.raises(config_guard.ConfigChangedError, match="model.lora.shared_base: '<absent>' -> True"):
+        config_guard.check(saved, with_overrides("model.lora.shared_base=true"), allow=False, where="ckpt", defaults=defaults)
