@@ -4,11 +4,10 @@ of its steps. Usage: python seed_table.py RUN_DIR [RUN_DIR ...] (e.g. multirun/.
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
-import yaml
+from selfplay.inspect.rundir import RunDir, open_run, read_overrides
+from selfplay.tracking.metrics import read_metrics
 
 
 def quarter_means(values: list[float]) -> tuple[float, float]:
@@ -16,12 +15,12 @@ def quarter_means(values: list[float]) -> tuple[float, float]:
     return sum(values[:q]) / q, sum(values[-q:]) / q
 
 
-def row(run: Path) -> str:
-    lines = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if line.strip()]
+def row(run: RunDir) -> str:
+    lines = read_metrics(run.metrics_path)
     evals = [(r["step"], r["eval/solver_pass@1"]) for r in lines if "eval/solver_pass@1" in r]
     frontier = [r["curriculum/frontier_fraction"] for r in lines if "curriculum/frontier_fraction" in r]
-    overrides = yaml.safe_load((run / ".hydra" / "overrides.yaml").read_text()) or []
-    (s0, base), (s1, final) = evals[0], evals[-1]
+    overrides = read_overrides(run)
+    (_, base), (s1, final) = evals[0], evals[-1]
     best_step, best = max(evals[1:], key=lambda e: e[1])
     first, last = quarter_means(frontier)
     return (f"| {' '.join(overrides)} | {base:.3f} | {final:.3f} (step {s1}) | {100 * (final - base):+.1f} "
@@ -32,4 +31,4 @@ if __name__ == "__main__":
     print("| run | pass@1 base | pass@1 end | gain (points) | best | frontier 1st quarter | frontier last quarter |")
     print("|---|---|---|---|---|---|---|")
     for arg in sys.argv[1:]:
-        print(row(Path(arg)))
+        print(row(open_run(arg)))
