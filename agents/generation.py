@@ -9,28 +9,9 @@ A vLLM backend (GPU extra) has to copy the weights instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
-
-@dataclass(frozen=True)
-class SamplingParams:
-    temperature: float = 1.0
-    max_new_tokens: int = 16
-    n: int = 1
-    top_p: float = 1.0
-    greedy: bool = False
-
-
-@dataclass(frozen=True)
-class Generation:
-    """One sampled completion. ``completion_ids`` ends with EOS when the model stopped."""
-
-    prompt_ids: list[int]
-    completion_ids: list[int]
-    text: str
-    finished: bool
+from selfplay.messages import Generation, SamplingParams
 
 
 class HFBackend:

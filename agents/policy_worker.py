@@ -9,32 +9,27 @@ plain dataclass of token ids and numbers, so it works the same in or out of Ray.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import transformers
 
 from agents import lora
-from agents.generation import Generation, HFBackend, SamplingParams
+from agents.generation import HFBackend
 from agents.models import encode_prompts, load_model
 from selfplay import rng_state
 from selfplay.fingerprint import fingerprint
-from selfplay.rl import AlgoConfig, TrainBatch, apply_kl_in_reward, build_optimizer, chunked_logprobs, compute_advantages, ppo_update, warmup_lr
-
-
-@dataclass(frozen=True)
-class TrainSample:
-    prompt_ids: list[int]
-    completion_ids: list[int]
-    reward: float
-    group: int  # samples sharing a group are each other's baseline
-
-
-@dataclass(frozen=True)
-class TrainResult:
-    metrics: dict[str, float]
-    advantages: list[float]
+from selfplay.messages import Generation, SamplingParams, TrainResult, TrainSample
+from selfplay.rl import (
+    AlgoConfig,
+    TrainBatch,
+    apply_kl_in_reward,
+    build_optimizer,
+    chunked_logprobs,
+    compute_advantages,
+    ppo_update,
+    warmup_lr,
+)
 
 
 def start_process(threads: int, seed: int) -> None:

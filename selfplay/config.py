@@ -14,7 +14,9 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
 from agents.lora import LoraConfig
+from selfplay.curriculum.rewards import REWARDS
 from selfplay.rl.config import AlgoConfig
+from selfplay.tasks import TASKS
 from selfplay.toyworld.build import ToyWorldConfig
 
 
@@ -33,7 +35,7 @@ class ModelConfig:
 
 @dataclass
 class TaskConfig:
-    name: str = "toy_arithmetic"
+    name: str = "toy_arithmetic"  # a name in selfplay/tasks/__init__.py's TASKS
     topics: list[str] = field(default_factory=lambda: ["add", "mul"])
     answer_format: str = "answer_tag"
     equivalence: str = "numeric"
@@ -47,7 +49,8 @@ class TaskConfig:
 
 @dataclass
 class CurriculumConfig:
-    # band (SQLM) | uncertainty (R-Zero) | learnability (Absolute Zero)
+    # a name in selfplay/curriculum/rewards.py's REWARDS: band (SQLM) | uncertainty (R-Zero) |
+    # learnability (Absolute Zero)
     reward: str = "band"
     # The frontier band, in counts of solver answers agreeing with the majority, both
     # exclusive: SQLM pays iff band_min_agree < count < band_max_agree (null: N).
@@ -138,9 +141,9 @@ def validate(cfg: Config) -> None:
         bad("selfplay.temperature", sp.temperature, "must be > 0 (training samples from the policy)")
     if sp.proposer_update_every < 0 or sp.solver_update_every < 0:
         bad("selfplay.*_update_every", (sp.proposer_update_every, sp.solver_update_every), "must be >= 0")
+    TASKS.check(cfg.task.name, "task.name")
     cur = cfg.curriculum
-    if cur.reward not in ("band", "uncertainty", "learnability"):
-        bad("curriculum.reward", cur.reward, "must be one of band, uncertainty, learnability")
+    REWARDS.check(cur.reward, "curriculum.reward")
     hi = cur.band_max_agree if cur.band_max_agree is not None else sp.attempts_per_problem
     if not 0 <= cur.band_min_agree < hi <= sp.attempts_per_problem:
         bad("curriculum.band_*", (cur.band_min_agree, cur.band_max_agree), "need 0 <= min < max <= N")
@@ -157,5 +160,12 @@ def validate(cfg: Config) -> None:
         bad("model.lora.shared_base", True, "needs model.lora.enabled=true (the roles' adapters are what share the base)")
     if cfg.model.lora.shared_base and sp.shared_policy:
         bad("model.lora.shared_base", True, "needs selfplay.shared_policy=false (a shared policy is one adapter for both roles)")
+    toy = cfg.model.toyworld
+    if toy is not None and cfg.task.name == "toy_arithmetic" and (toy.eval_seed, toy.eval_per_level) != (
+        cfg.task.eval_seed, cfg.task.eval_per_level
+    ):
+        # conf/model/toy.yaml takes both from the task; only an explicit override can split them.
+        bad("model.toyworld.eval_seed/eval_per_level", (toy.eval_seed, toy.eval_per_level),
+            "must equal task.eval_seed/eval_per_level: the base model's corpus holds out exactly that set")
     if cfg.model.path is None and cfg.model.toyworld is None:
         bad("model.path", None, "set a model path/hub id, or model.toyworld for the embedded toy model")

@@ -9,9 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import ray
@@ -19,12 +17,12 @@ import torch
 from tqdm import tqdm
 
 from selfplay import faults, rng_state, run_state
+from selfplay.actors import Where, make_actors
 from selfplay.checkpoint import discard_after
 from selfplay.config import Config
-from selfplay.curriculum.controller import CurriculumController
 from selfplay.evaluation import evaluate
 from selfplay.run_lock import lock_run_dir
-from selfplay.step import Actors, is_due, run_step
+from selfplay.step import is_due, run_step
 from selfplay.tasks import make_task
 from selfplay.tracking.metrics import MetricsLog, read_metrics
 from selfplay.tracking.mirrors import Mirror, TensorBoardMirror, WandbMirror, new_wandb_id, require_wandb
@@ -39,13 +37,7 @@ def resolve_model_path(cfg: Config) -> str:
         return cfg.model.path
     from selfplay.toyworld.build import build
 
-    toy = cfg.model.toyworld
-    if cfg.task.name == "toy_arithmetic" and (toy.eval_seed, toy.eval_per_level) != (cfg.task.eval_seed, cfg.task.eval_per_level):
-        raise ValueError(
-            "task.eval_seed/eval_per_level must equal model.toyworld's: the base model's corpus "
-            "holds out exactly that evaluation set"
-        )
-    return str(build(toy, log=lambda s: tqdm.write(s)))
+    return str(build(cfg.model.toyworld, log=lambda s: tqdm.write(s)))
 
 
 def start_ray(cfg: Config) -> None:
@@ -60,54 +52,6 @@ def start_ray(cfg: Config) -> None:
             address="local", num_cpus=cfg.cluster.num_cpus, include_dashboard=False, log_to_driver=True, configure_logging=False
         )
         log.info("started a local Ray: %s", ctx.address_info.get("session_dir"))
-
-
-@dataclass
-class Where:
-    """Where the driver is, for the fault-injection points ``<phase>.<method>@<step>``."""
-
-    phase: str = "setup"
-    step: int = 0
-
-
-@dataclass(frozen=True)
-class RoleHandle:
-    """One role of a shared-base actor (``agents/shared_base.py``), called like a worker of its own."""
-
-    actor: Any
-    role: str
-
-    def remote(self, method: str, *args):
-        return self.actor.as_role.remote(self.role, method, *args)
-
-
-def make_actors(cfg: Config, model_path: str, where: Where) -> Actors:
-    from agents.policy_worker import PolicyWorker
-    from agents.shared_base import SharedBaseWorker
-
-    kwargs = dict(threads=cfg.cluster.torch_threads, generation_batch_size=cfg.cluster.generation_batch_size)
-    if cfg.model.lora.shared_base:
-        both = ray.remote(num_cpus=cfg.cluster.worker_num_cpus)(SharedBaseWorker).remote(
-            model_path, cfg.model, cfg.algo, seed=cfg.seed, **kwargs
-        )
-        solver, proposer = RoleHandle(both, "solver"), RoleHandle(both, "proposer")
-    else:
-        worker_cls = ray.remote(num_cpus=cfg.cluster.worker_num_cpus)(PolicyWorker)
-        solver = worker_cls.options(name=None).remote(model_path, cfg.model, cfg.algo, seed=cfg.seed, **kwargs)
-        if cfg.selfplay.shared_policy:
-            proposer = solver
-        else:
-            proposer = worker_cls.remote(model_path, cfg.model, cfg.algo, seed=cfg.seed + 1, **kwargs)
-    controller = ray.remote(num_cpus=0)(CurriculumController).remote(
-        cfg.curriculum, list(cfg.task.topics), cfg.selfplay.attempts_per_problem, seed=cfg.seed
-    )
-
-    def call(handle, method: str, *args):
-        ref = handle.remote(method, *args) if isinstance(handle, RoleHandle) else getattr(handle, method).remote(*args)
-        faults.point(f"{where.phase}.{method}", where.step)  # the actor is busy with it now
-        return ray.get(ref)
-
-    return Actors(proposer=proposer, solver=solver, controller=controller, call=call)
 
 
 def _mirrors(cfg: Config, run_dir: Path, keep_upto: int, wandb_id: str) -> list[Mirror]:
@@ -174,15 +118,15 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
         # Evaluation samples from a copy of the solver's random state: whether and how often
         # a run evaluates never shifts the stream its training draws from.
         where.phase = "eval"
-        saved = actors.call(actors.solver, "rng_state")
+        saved = actors.solver.rng_state()
         metrics = evaluate(
-            lambda prompts, params: actors.call(actors.solver, "generate", prompts, params),
+            actors.solver.generate,
             task,
             samples=cfg.eval_samples,
             temperature=cfg.selfplay.temperature,
             max_new_tokens=cfg.task.max_answer_tokens,
         )
-        actors.call(actors.solver, "set_rng_state", saved)
+        actors.solver.set_rng_state(saved)
         return metrics
 
     last_eval = _last_eval(read_metrics(metrics_log.path))
@@ -210,7 +154,7 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
             where.phase = "checkpoint"
             state = run_state.DriverState(
                 step=step,
-                controller=actors.call(actors.controller, "state_dict"),
+                controller=actors.controller.state_dict(),
                 rng=rng_state.capture(),
                 metrics_rows=metrics_log.rows,
                 wandb_id=wandb_id,

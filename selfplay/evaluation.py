@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Callable
 
-from agents.generation import Generation, SamplingParams
+from selfplay.messages import Generation, SamplingParams
 from selfplay.tasks import Problem, Task
 from verifiers import majority_vote
 

@@ -24,9 +24,9 @@ from typing import Any
 from omegaconf import OmegaConf
 
 from selfplay import config_guard
+from selfplay.actors import Actors, PolicyClient
 from selfplay.checkpoint import latest_checkpoint, problem, save_checkpoint, scan
 from selfplay.config import Config
-from selfplay.step import Actors
 
 CONFIG_FILE = "config.yaml"
 STATE_FILE = "driver_state.pkl"
@@ -50,11 +50,9 @@ def saved_config(ckpt: Path) -> dict[str, Any]:
     return OmegaConf.to_container(OmegaConf.load(ckpt / CONFIG_FILE), resolve=True)  # type: ignore[return-value]
 
 
-def workers(cfg: Config, actors: Actors) -> dict[str, Any]:
+def workers(cfg: Config, actors: Actors) -> dict[str, PolicyClient]:
     """Distinct policy workers by checkpoint sub-folder name."""
-    if cfg.selfplay.shared_policy:
-        return {"policy": actors.solver}
-    return {"solver": actors.solver, "proposer": actors.proposer}
+    return actors.policies(cfg.selfplay.shared_policy)
 
 
 def find_resume(cfg: Config, run_dir: Path) -> Path | None:
@@ -88,7 +86,7 @@ def check_config(ckpt: Path, cfg: Config) -> list[str]:
 def save(run_dir: Path, cfg: Config, actors: Actors, state: DriverState) -> Path:
     def parts(tmp: Path) -> None:
         for name, worker in workers(cfg, actors).items():
-            actors.call(worker, "save", str(tmp / name))
+            worker.save(str(tmp / name))
         (tmp / STATE_FILE).write_bytes(pickle.dumps(asdict(state)))  # plain data: survives renames
         (tmp / CONFIG_FILE).write_text(OmegaConf.to_yaml(OmegaConf.structured(cfg)))
 
@@ -100,13 +98,13 @@ def restore(ckpt: Path, cfg: Config, actors: Actors) -> DriverState:
     loggers are the caller's to restore from the returned state."""
     for name, worker in workers(cfg, actors).items():
         saved = json.loads((ckpt / name / "reference.json").read_text())["fingerprint"]
-        if saved != actors.call(worker, "reference_fingerprint") and not cfg.resume_allow_config_change:
+        if saved != worker.reference_fingerprint() and not cfg.resume_allow_config_change:
             raise config_guard.ConfigChangedError(
                 f"refusing to resume from {ckpt}: the {name} worker's frozen reference (the starting weights "
                 f"read from model.path) differs from the checkpoint's; pass {config_guard.OVERRIDE_FLAG}=true "
                 "to continue anyway"
             )
-        actors.call(worker, "load", str(ckpt / name))
+        worker.load(str(ckpt / name))
     state = DriverState(**pickle.loads((ckpt / STATE_FILE).read_bytes()))
-    actors.call(actors.controller, "load_state_dict", state.controller)
+    actors.controller.load_state_dict(state.controller)
     return state

@@ -1,8 +1,8 @@
-"""One step of self-play, following the data path in DESIGN.md:
+"""One step of self-play (docs/architecture.md walks through it):
 
 topics -> proposals -> parsed problems -> N solver attempts -> majority vote -> rewards ->
-RL updates of the roles due this step. Remote calls go through ``Actors``, so this module
-knows nothing of Ray.
+RL updates of the roles due this step. Remote calls go through the typed clients of
+``selfplay/actors.py``, so this module knows nothing of Ray.
 """
 
 from __future__ import annotations
@@ -10,25 +10,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
 
-from agents.generation import Generation, SamplingParams
-from agents.policy_worker import TrainResult, TrainSample
+from selfplay.actors import Actors
 from selfplay.config import Config
-from selfplay.curriculum.controller import CurriculumScores, ProblemOutcome
+from selfplay.messages import CurriculumScores, Generation, ProblemOutcome, SamplingParams, TrainResult, TrainSample
 from selfplay.tasks import ParsedProposal, Task
 from selfplay.tracking.rollouts import RolloutRecord
 from verifiers import MajorityResult, majority_vote
-
-
-@dataclass
-class Actors:
-    """Blocking calls into the actors: ``call(handle, method, *args)`` returns the result."""
-
-    proposer: Any
-    solver: Any
-    controller: Any
-    call: Callable[..., Any]
 
 
 @dataclass
@@ -65,21 +53,16 @@ def run_step(step: int, cfg: Config, task: Task, actors: Actors) -> StepOutput:
     t_start = time.perf_counter()
     sampling = dict(temperature=sp.temperature, top_p=sp.top_p)
 
-    topics = actors.call(actors.controller, "topic_prompts", sp.topics_per_step)
+    topics = actors.controller.topic_prompts(sp.topics_per_step)
     prompts = [task.proposer_prompt(t) for t in topics]
-    gens = actors.call(
-        actors.proposer,
-        "generate",
-        prompts,
-        SamplingParams(n=sp.proposals_per_topic, max_new_tokens=cfg.task.max_proposal_tokens, **sampling),
+    gens = actors.proposer.generate(
+        prompts, SamplingParams(n=sp.proposals_per_topic, max_new_tokens=cfg.task.max_proposal_tokens, **sampling)
     )
     proposals = [
         _Proposal(i, j, topics[i], g, task.parse_proposal(g.text)) for i, group in enumerate(gens) for j, g in enumerate(group)
     ]
     valid = [p for p in proposals if p.parsed.valid]
-    attempts = actors.call(
-        actors.solver,
-        "generate",
+    attempts = actors.solver.generate(
         [task.solver_prompt(p.parsed.problem) for p in valid],
         SamplingParams(n=sp.attempts_per_problem, max_new_tokens=cfg.task.max_answer_tokens, **sampling),
     ) if valid else []
@@ -96,7 +79,7 @@ def run_step(step: int, cfg: Config, task: Task, actors: Actors) -> StepOutput:
         else ProblemOutcome(None, 0, 0)
         for p in proposals
     ]
-    scores: CurriculumScores = actors.call(actors.controller, "score", outcomes)
+    scores: CurriculumScores = actors.controller.score(outcomes)
     labeled = [has_majority(m, sp.min_majority) for m in majorities]
     solver_rewards = [[float(ok and m.agrees(j)) for j in range(m.n)] for m, ok in zip(majorities, labeled)]
 
@@ -110,7 +93,7 @@ def run_step(step: int, cfg: Config, task: Task, actors: Actors) -> StepOutput:
             for k, group in enumerate(attempts)
             for j, a in enumerate(group)
         ]
-        result: TrainResult = actors.call(actors.solver, "train", samples, sp.temperature)
+        result: TrainResult = actors.solver.train(samples, sp.temperature)
         flat = iter(result.advantages)
         solver_adv = [[next(flat) for _ in group] for group in attempts]
         train_metrics.update(_prefixed("train/solver", result.metrics))
@@ -119,7 +102,7 @@ def run_step(step: int, cfg: Config, task: Task, actors: Actors) -> StepOutput:
             TrainSample(p.gen.prompt_ids, p.gen.completion_ids, scores.rewards[k], group=p.topic_idx)
             for k, p in enumerate(proposals)
         ]
-        result = actors.call(actors.proposer, "train", samples, sp.temperature)
+        result = actors.proposer.train(samples, sp.temperature)
         proposer_adv = result.advantages
         train_metrics.update(_prefixed("train/proposer", result.metrics))
     t_trained = time.perf_counter()

@@ -11,6 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Sequence
 
+from selfplay.registry import Registry
+
+# curriculum.reward -> fn(agree, n, cfg: CurriculumConfig) -> the proposer's reward
+REWARDS: Registry[Callable[[int, int, object], float]] = Registry("curriculum reward")
+
 
 def in_band(agree: int, n: int, min_agree: int = 1, max_agree: int | None = None) -> bool:
     """SQLM's band, both ends exclusive: with n=4 and defaults, 2 or 3 answers agree."""
@@ -39,6 +44,21 @@ def learnability_reward(agree: int, n: int) -> float:
         return 0.0
     p = agree / n
     return 1.0 - p if 0.0 < p < 1.0 else 0.0
+
+
+@REWARDS.register("band")
+def _band(agree: int, n: int, cfg) -> float:
+    return band_reward(agree, n, cfg.band_min_agree, cfg.band_max_agree)
+
+
+@REWARDS.register("uncertainty")
+def _uncertainty(agree: int, n: int, cfg) -> float:
+    return uncertainty_reward(agree, n)
+
+
+@REWARDS.register("learnability")
+def _learnability(agree: int, n: int, cfg) -> float:
+    return learnability_reward(agree, n)
 
 
 def repetition_penalties(problems: Sequence[str], normalize: Callable[[str], str] = str.strip) -> list[float]:

@@ -11,6 +11,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from selfplay.tracking.rollouts import SCHEMA
+
 from .rundir import InspectError, RunDir
 
 _FILE = re.compile(r"^step_(\d+)\.parquet$")
@@ -66,16 +68,8 @@ class RolloutQuery:
         return expr
 
 
-# The contract's types (DESIGN.md "Contracts"); extra columns the driver adds are kept as found.
-CONTRACT_TYPES = {
-    "step": pa.int64(), "role": pa.string(), "group_id": pa.string(), "sample_idx": pa.int64(),
-    "topic": pa.string(), "prompt": pa.string(), "completion": pa.string(),
-    "parsed": pa.string(), "valid": pa.bool_(), "invalid_reason": pa.string(),
-    "reward": pa.float64(), "advantage": pa.float64(), "trained": pa.bool_(),
-    "agreement": pa.float64(), "majority_answer": pa.string(), "ground_truth": pa.string(),
-    "correct": pa.bool_(), "level": pa.int64(), "prompt_tokens": pa.int64(),
-    "completion_tokens": pa.int64(),
-}
+# The writer's schema is the contract (selfplay/tracking/rollouts.py); extra columns are kept as found.
+CONTRACT_TYPES = {f.name: f.type for f in SCHEMA}
 
 
 def _schema(files: list[Path]) -> pa.Schema:

@@ -1,4 +1,4 @@
-"""Paths and metadata of one run directory (layout: DESIGN.md, "Contracts")."""
+"""Paths and metadata of one run directory (layout: README.md, "Run directory"; docs/architecture.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass

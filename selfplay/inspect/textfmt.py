@@ -4,9 +4,9 @@ from __future__ import annotations
 import math
 import numbers
 import re
+from dataclasses import dataclass
 
 import pandas as pd
-from dataclasses import dataclass
 
 # Model text is untrusted: escape sequences could repaint or hijack the terminal, and line or
 # bidi-override separators could break table rows or disguise text.

@@ -28,10 +28,23 @@ per sample, which suits sequence-level rewards.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import torch
 from torch import Tensor
 
-ESTIMATORS = ("grpo", "drgrpo", "rloo", "reinforce_pp", "reinforce_pp_baseline")
+from selfplay.registry import Registry
+
+
+class Estimator(Protocol):
+    def __call__(
+        self, r: Tensor, group_index: Tensor, *, norm_adv_by_std_in_grpo: bool, eps: float, whiten_eps: float,
+        token_counts: Tensor | None,
+    ) -> Tensor: ...
+
+
+# algo.adv_estimator -> advantages [B] from float rewards [B] and group ids [B]
+ESTIMATORS: Registry[Estimator] = Registry("advantage estimator")
 
 
 def group_stats(values: Tensor, group_index: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -77,8 +90,7 @@ def compute_advantages(
     eps guards the grpo std division; whiten_eps the batch whitening of the reinforce_pp pair;
     token_counts (reinforce_pp*, optional) weights the batch statistics by response length.
     """
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"unknown advantage estimator {estimator!r}; expected one of {list(ESTIMATORS)}")
+    fn = ESTIMATORS.get(estimator, "adv_estimator")
     if rewards.dim() != 1 or group_index.shape != rewards.shape:
         raise ValueError(
             f"rewards and group_index must both be [B], got {tuple(rewards.shape)} and {tuple(group_index.shape)}"
@@ -88,21 +100,44 @@ def compute_advantages(
     if rewards.numel() == 0:
         return rewards.clone()
     r = rewards if rewards.is_floating_point() else rewards.float()
-    group_index = group_index.to(r.device)
+    return fn(
+        r, group_index.to(r.device), norm_adv_by_std_in_grpo=norm_adv_by_std_in_grpo, eps=eps, whiten_eps=whiten_eps,
+        token_counts=token_counts,
+    )
 
-    if estimator == "reinforce_pp":
-        return batch_whiten(r, weights=token_counts, eps=whiten_eps)
 
+def _centered(r: Tensor, group_index: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """r - group mean (exactly 0 for singletons and all-equal groups), group std and size."""
     mean, std, count = group_stats(r, group_index)
-    centered = r - mean  # exactly 0 for singletons and all-equal groups (see group_stats)
-    if estimator == "grpo":
-        return centered / (std + eps) if norm_adv_by_std_in_grpo else centered
-    if estimator == "drgrpo":
-        return centered
-    if estimator == "rloo":
-        # r - (sum - r)/(n - 1) == n/(n-1) * (r - mean); singletons have no "others": 0.
-        return centered * count / (count - 1).clamp_min(1)
-    return batch_whiten(centered, weights=token_counts, eps=whiten_eps)  # reinforce_pp_baseline
+    return r - mean, std, count
+
+
+@ESTIMATORS.register("grpo")
+def _grpo(r, group_index, *, norm_adv_by_std_in_grpo, eps, whiten_eps, token_counts):
+    centered, std, _ = _centered(r, group_index)
+    return centered / (std + eps) if norm_adv_by_std_in_grpo else centered
+
+
+@ESTIMATORS.register("drgrpo")
+def _drgrpo(r, group_index, *, norm_adv_by_std_in_grpo, eps, whiten_eps, token_counts):
+    return _centered(r, group_index)[0]
+
+
+@ESTIMATORS.register("rloo")
+def _rloo(r, group_index, *, norm_adv_by_std_in_grpo, eps, whiten_eps, token_counts):
+    # r - (sum - r)/(n - 1) == n/(n-1) * (r - mean); singletons have no "others": 0.
+    centered, _, count = _centered(r, group_index)
+    return centered * count / (count - 1).clamp_min(1)
+
+
+@ESTIMATORS.register("reinforce_pp")
+def _reinforce_pp(r, group_index, *, norm_adv_by_std_in_grpo, eps, whiten_eps, token_counts):
+    return batch_whiten(r, weights=token_counts, eps=whiten_eps)
+
+
+@ESTIMATORS.register("reinforce_pp_baseline")
+def _reinforce_pp_baseline(r, group_index, *, norm_adv_by_std_in_grpo, eps, whiten_eps, token_counts):
+    return batch_whiten(_centered(r, group_index)[0], weights=token_counts, eps=whiten_eps)
 
 
 def token_advantages(advantages: Tensor, response_mask: Tensor) -> Tensor:

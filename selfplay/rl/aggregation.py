@@ -15,10 +15,15 @@ every mode. Empty denominators count as 1, so a fully masked batch gives 0, not 
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import Tensor
 
-LOSS_AGG_MODES = ("token-mean", "seq-mean-token-mean", "seq-mean-token-sum", "seq-mean-token-sum-norm")
+from selfplay.registry import Registry
+
+# algo.loss_agg_mode -> fn(masked values [B, T], mask [B, T], norm_length, global counts) -> scalar
+LOSS_AGG_MODES: Registry[Callable[..., Tensor]] = Registry("loss aggregation mode")
 
 
 def _denominator(count: Tensor | int | float, like: Tensor) -> Tensor:
@@ -39,23 +44,35 @@ def aggregate_loss(
 
     norm_length: seq-mean-token-sum-norm's constant; None uses T (the padded length).
     """
-    if mode not in LOSS_AGG_MODES:
-        raise ValueError(f"unknown loss_agg_mode {mode!r}; expected one of {list(LOSS_AGG_MODES)}")
+    agg = LOSS_AGG_MODES.get(mode, "loss_agg_mode")
     mask = mask.to(values.dtype)
     # where(): NaN/inf at padded positions must not leak through 0 * NaN.
     masked = torch.where(mask > 0, values, torch.zeros_like(values)) * mask
+    return agg(masked, mask, norm_length=norm_length, global_token_count=global_token_count, global_seq_count=global_seq_count)
 
-    if mode == "token-mean":
-        tokens = mask.sum() if global_token_count is None else global_token_count
-        return masked.sum() / _denominator(tokens, values)
 
-    tokens_per_seq = mask.sum(-1)
-    seqs = (tokens_per_seq > 0).sum() if global_seq_count is None else global_seq_count
-    if mode == "seq-mean-token-mean":
-        seq_values = masked.sum(-1) / _denominator(tokens_per_seq, values)
-    else:
-        seq_values = masked.sum(-1)
-    loss = seq_values.sum() / _denominator(seqs, values)
-    if mode == "seq-mean-token-sum-norm":
-        loss = loss / (values.shape[-1] if norm_length is None else norm_length)
-    return loss
+@LOSS_AGG_MODES.register("token-mean")
+def _token_mean(masked: Tensor, mask: Tensor, *, norm_length, global_token_count, global_seq_count) -> Tensor:
+    tokens = mask.sum() if global_token_count is None else global_token_count
+    return masked.sum() / _denominator(tokens, masked)
+
+
+def _over_sequences(seq_values: Tensor, mask: Tensor, global_seq_count) -> Tensor:
+    seqs = (mask.sum(-1) > 0).sum() if global_seq_count is None else global_seq_count
+    return seq_values.sum() / _denominator(seqs, seq_values)
+
+
+@LOSS_AGG_MODES.register("seq-mean-token-mean")
+def _seq_mean_token_mean(masked: Tensor, mask: Tensor, *, norm_length, global_token_count, global_seq_count) -> Tensor:
+    return _over_sequences(masked.sum(-1) / _denominator(mask.sum(-1), masked), mask, global_seq_count)
+
+
+@LOSS_AGG_MODES.register("seq-mean-token-sum")
+def _seq_mean_token_sum(masked: Tensor, mask: Tensor, *, norm_length, global_token_count, global_seq_count) -> Tensor:
+    return _over_sequences(masked.sum(-1), mask, global_seq_count)
+
+
+@LOSS_AGG_MODES.register("seq-mean-token-sum-norm")
+def _seq_mean_token_sum_norm(masked: Tensor, mask: Tensor, *, norm_length, global_token_count, global_seq_count) -> Tensor:
+    loss = _over_sequences(masked.sum(-1), mask, global_seq_count)
+    return loss / (masked.shape[-1] if norm_length is None else norm_length)

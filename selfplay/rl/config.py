@@ -49,9 +49,8 @@ class AlgoConfig:
         def bad(field: str, why: str) -> None:
             raise ValueError(f"algo.{field}={getattr(self, field)!r}: {why}")
 
-        def one_of(field: str, allowed: tuple[str, ...]) -> None:
-            if getattr(self, field) not in allowed:
-                bad(field, f"must be one of {list(allowed)}")
+        def one_of(field: str, registry) -> None:
+            registry.check(getattr(self, field), f"algo.{field}")
 
         one_of("adv_estimator", ADV_ESTIMATORS)
         one_of("loss_agg_mode", LOSS_AGG_MODES)

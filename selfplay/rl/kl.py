@@ -8,25 +8,38 @@ With d = logp - ref_logp on tokens sampled from pi:
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import Tensor
 
-KL_ESTIMATORS = ("k1", "k2", "k3")
+from selfplay.registry import Registry
+
+# algo.kl_loss_type / algo.kl_reward_type -> elementwise estimate from d = logp - ref_logp
+KL_ESTIMATORS: Registry[Callable[[Tensor], Tensor]] = Registry("KL estimator")
+
+
+@KL_ESTIMATORS.register("k1")
+def _k1(diff: Tensor) -> Tensor:
+    return diff
+
+
+@KL_ESTIMATORS.register("k2")
+def _k2(diff: Tensor) -> Tensor:
+    return 0.5 * diff.square()
+
+
+@KL_ESTIMATORS.register("k3")
+def _k3(diff: Tensor) -> Tensor:
+    # Clamp the exponent first: exp() of a huge value is inf and its gradient NaN,
+    # even where the outer clamp would discard it.
+    log_ratio = (-diff).clamp(-20.0, 20.0)
+    return (log_ratio.exp() - log_ratio - 1).clamp(-10.0, 10.0)
 
 
 def kl_penalty(logprobs: Tensor, ref_logprobs: Tensor, estimator: str) -> Tensor:
     """Elementwise KL estimate; k3 is clamped to [-10, 10] as verl does."""
-    diff = logprobs - ref_logprobs
-    if estimator == "k1":
-        return diff
-    if estimator == "k2":
-        return 0.5 * diff.square()
-    if estimator == "k3":
-        # Clamp the exponent first: exp() of a huge value is inf and its gradient NaN,
-        # even where the outer clamp would discard it.
-        log_ratio = (-diff).clamp(-20.0, 20.0)
-        return (log_ratio.exp() - log_ratio - 1).clamp(-10.0, 10.0)
-    raise ValueError(f"unknown KL estimator {estimator!r}; expected one of {list(KL_ESTIMATORS)}")
+    return KL_ESTIMATORS.get(estimator, "kl estimator")(logprobs - ref_logprobs)
 
 
 @torch.no_grad()

@@ -1,24 +1,20 @@
-"""Task registry: ``task.name`` in the config picks one."""
+"""Task registry: ``task.name`` in the config picks one (each module's ``make(cfg)``)."""
 
 from __future__ import annotations
 
-import importlib
-
+from selfplay.registry import Registry
 from selfplay.tasks.base import ParsedProposal, Problem, Task
 
-# task name -> module whose ``make(cfg)`` builds it from a ``TaskConfig``
-TASKS = {
-    "toy_arithmetic": "selfplay.tasks.toy_arithmetic",
-    "multiply": "selfplay.tasks.multiply",
-    "linear_equations": "selfplay.tasks.linear_equations",
-}
+# Lazy: a task module is imported only when chosen (linear_equations pulls in math-verify).
+TASKS: Registry = Registry("task")
+TASKS.add_lazy("toy_arithmetic", "selfplay.tasks.toy_arithmetic:make")
+TASKS.add_lazy("multiply", "selfplay.tasks.multiply:make")
+TASKS.add_lazy("linear_equations", "selfplay.tasks.linear_equations:make")
 
 
 def make_task(cfg) -> Task:
     """Build the task named by a ``TaskConfig``."""
-    if cfg.name not in TASKS:
-        raise ValueError(f"task.name={cfg.name!r}: unknown task (known: {', '.join(TASKS)})")
-    return importlib.import_module(TASKS[cfg.name]).make(cfg)
+    return TASKS.get(cfg.name, "task.name")(cfg)
 
 
 __all__ = ["TASKS", "ParsedProposal", "Problem", "Task", "make_task"]

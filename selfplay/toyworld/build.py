@@ -161,7 +161,8 @@ def build(cfg: ToyWorldConfig, root: Path | None = None, force: bool = False, lo
 
 def base_accuracy(model_dir: Path, cfg: ToyWorldConfig, samples: int = 4) -> dict:
     """Per-level greedy accuracy and pass@1 at temperature 1 of a saved toy model."""
-    from agents.generation import HFBackend, SamplingParams
+    from agents.generation import HFBackend
+    from selfplay.messages import SamplingParams
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir)

@@ -1,7 +1,7 @@
 """Synthetic run directories laid out exactly as the experiment driver writes them.
 
-The schema is spelled out here on purpose (not imported from selfplay.inspect) so the tests
-check the reader against the contract rather than against itself.
+The rollout schema is the driver's own (``selfplay.tracking.rollouts.SCHEMA``, defined once), so
+the tests check the reader against what the writer writes.
 """
 from __future__ import annotations
 
@@ -16,30 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-ROLLOUT_SCHEMA = pa.schema(
-    [
-        ("step", pa.int64()),
-        ("role", pa.string()),
-        ("group_id", pa.string()),
-        ("sample_idx", pa.int64()),
-        ("topic", pa.string()),
-        ("prompt", pa.string()),
-        ("completion", pa.string()),
-        ("parsed", pa.string()),
-        ("valid", pa.bool_()),
-        ("invalid_reason", pa.string()),
-        ("reward", pa.float64()),
-        ("advantage", pa.float64()),
-        ("trained", pa.bool_()),
-        ("agreement", pa.float64()),
-        ("majority_answer", pa.string()),
-        ("ground_truth", pa.string()),
-        ("correct", pa.bool_()),
-        ("level", pa.int64()),
-        ("prompt_tokens", pa.int64()),
-        ("completion_tokens", pa.int64()),
-    ]
-)
+from selfplay.tracking.rollouts import SCHEMA
+
+ROLLOUT_SCHEMA = SCHEMA  # the writer's: the reader is checked against what the driver writes
 
 # Untrusted model text that must come out escaped (HTML) or defanged (terminal).
 HOSTILE = '<script>alert("pwned")</script><img src=x onerror=alert(1)> \x1b[31mRED\x1b[0m'

@@ -8,7 +8,6 @@ import pytest
 from inspect_cdp import Browser, console_errors, find_chromium, requested_urls
 from PIL import Image
 
-
 PROBE = """(async () => {
   const figs = [...document.querySelectorAll('figure')].map(f => {
     const s = f.querySelector(':scope > svg');

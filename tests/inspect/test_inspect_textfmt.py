@@ -4,8 +4,17 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from selfplay.inspect.textfmt import (Col, clean, fmt_mean_std, fmt_num, markdown_table, one_line,
-                                      render_table, render_wrapped, truncate)
+from selfplay.inspect.textfmt import (
+    Col,
+    clean,
+    fmt_mean_std,
+    fmt_num,
+    markdown_table,
+    one_line,
+    render_table,
+    render_wrapped,
+    truncate,
+)
 
 
 def test_fmt_num():

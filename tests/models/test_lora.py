@@ -4,10 +4,10 @@ base, and a checkpoint holds the adapters alone and restores the policy exactly.
 import pytest
 import torch
 
-from agents.generation import SamplingParams
 from agents.lora import LoraConfig, trainable_names
-from agents.policy_worker import PolicyWorker, TrainSample
+from agents.policy_worker import PolicyWorker
 from selfplay.config import ModelConfig
+from selfplay.messages import SamplingParams, TrainSample
 from selfplay.rl import AlgoConfig, token_logprobs
 
 

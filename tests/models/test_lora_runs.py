@@ -1,40 +1,33 @@
 """Self-play runs with LoRA adapters through the Hydra app and Ray: a checkpoint holds only
 the adapters, and the run resumes from it. On the toy world, and on SmolLM2 (slow)."""
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 from safetensors.torch import load_file
+from testkit.runs import read_metrics, run_app, untimed
 
 from selfplay.paths import cache_root
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
 LORA = ["model.lora.enabled=true", "model.lora.r=4", "model.lora.alpha=8", "logging.progress=false", "cluster.torch_threads=1"]
 TOY = [
     "model.toyworld.hidden_size=32", "model.toyworld.intermediate_size=64", "model.toyworld.num_layers=2",
     "model.toyworld.num_heads=2", "model.toyworld.steps=20", "model.toyworld.batch_size=16",
-    "model.toyworld.eval_per_level=2", "task.eval_per_level=2", "selfplay.topics_per_step=2",
+    "task.eval_per_level=2", "selfplay.topics_per_step=2",
     "selfplay.proposer_update_every=2", "checkpoint_every=2", "algo.lr=1e-3",
 ]
 SMOLLM2 = [
-    "+experiment=cpu_smollm2_multiply", "selfplay.topics_per_step=1", "selfplay.proposals_per_topic=2",
+    "experiment=cpu_smollm2_multiply", "selfplay.topics_per_step=1", "selfplay.proposals_per_topic=2",
     "selfplay.attempts_per_problem=2", "task.eval_levels=[1]", "task.eval_per_level=1", "eval_samples=2",
     "task.max_proposal_tokens=24", "task.max_answer_tokens=16", "checkpoint_every=2", "algo.lr=1e-4",
 ]
 
 
 def run(run_dir: Path, cache: Path, *overrides: str) -> str:
-    env = {**os.environ, "SELFPLAY_CACHE": str(cache)}
-    cmd = [sys.executable, "-m", "selfplay", f"hydra.run.dir={run_dir}", *LORA, *overrides]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    proc = run_app(run_dir, cache, *overrides, base=LORA, timeout=900)
     return proc.stdout + proc.stderr
 
 
@@ -43,8 +36,7 @@ def drop(row: dict, *prefixes: str) -> dict:
 
 
 def metrics(run_dir: Path) -> list[dict]:
-    """metrics.jsonl's rows without the wall-clock ones."""
-    return [drop(json.loads(line), "time/", "throughput/") for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    return untimed(read_metrics(run_dir))
 
 
 def check_adapter_run(run_dir: Path, cache: Path, overrides: list[str], adapters=("policy/model",)) -> None:
@@ -53,12 +45,12 @@ def check_adapter_run(run_dir: Path, cache: Path, overrides: list[str], adapters
         files = {p.name for p in (run_dir / "checkpoints" / "step_000002" / adapter).iterdir()}
         assert {"adapter_model.safetensors", "adapter_config.json"} <= files
         assert not any(f.startswith("model") and f.endswith(".safetensors") for f in files)  # no base weights
-    rows = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    rows = read_metrics(run_dir)
     assert "train/proposer/loss" in rows[2]  # both roles trained by step 2
 
     out = run(run_dir, cache, "steps=3", *overrides)
     assert "Resuming from" in out
-    assert [json.loads(line)["step"] for line in (run_dir / "metrics.jsonl").read_text().splitlines()] == [0, 1, 2, 3]
+    assert [row["step"] for row in read_metrics(run_dir)] == [0, 1, 2, 3]
 
 
 def test_lora_selfplay_on_the_toy_world(tmp_path):

@@ -5,11 +5,10 @@ checkpoint restores both roles exactly. In-process, on a tiny toy-world model.""
 import pytest
 import torch
 
-from agents.generation import SamplingParams
 from agents.lora import LoraConfig
-from agents.policy_worker import TrainSample
 from agents.shared_base import ROLES, SharedBaseWorker
 from selfplay.config import Config, ModelConfig, SelfPlayConfig, validate
+from selfplay.messages import SamplingParams, TrainSample
 from selfplay.rl import AlgoConfig, token_logprobs, warmup_lr
 
 PROMPTS = ["add:", "mul:"]

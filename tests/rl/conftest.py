@@ -1,27 +1,7 @@
 import pytest
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM
-
-VOCAB = 20
-
-
-def make_tiny_llama(seed: int = 0, dtype: torch.dtype = torch.float64) -> LlamaForCausalLM:
-    """A 1-layer, hidden-16 Llama built from a config (no download), float64 for exact checks."""
-    torch.manual_seed(seed)
-    config = LlamaConfig(
-        vocab_size=VOCAB,
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=64,
-        pad_token_id=0,
-        bos_token_id=1,
-        eos_token_id=2,
-        attn_implementation="eager",
-    )
-    return LlamaForCausalLM(config).to(dtype).eval()
+from testkit.models import VOCAB, make_tiny_llama
+from transformers import LlamaForCausalLM
 
 
 @pytest.fixture

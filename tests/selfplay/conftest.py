@@ -1,11 +1,7 @@
 import os
-import sys
 from pathlib import Path
 
 import pytest
-
-# tests/ is not a package: make the helper module importable whatever pytest's import mode is.
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(scope="session")
@@ -20,7 +16,7 @@ def toy_cache(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def reference_run(toy_cache, tmp_path_factory) -> Path:
     """An uninterrupted run of EXACT_STEPS steps: what resumed and crashed runs must reproduce."""
-    from selfplay_runs import EXACT_RUN, EXACT_STEPS, run_selfplay
+    from testkit.runs import EXACT_RUN, EXACT_STEPS, run_selfplay
 
     run_dir = tmp_path_factory.mktemp("reference") / "run"
     run_selfplay(run_dir, toy_cache, f"steps={EXACT_STEPS}", *EXACT_RUN)

@@ -7,7 +7,7 @@ import signal
 import uuid
 
 import pytest
-from selfplay_runs import EXACT_RUN, EXACT_STEPS, assert_actors_gone, assert_same_run, read_metrics, run_selfplay
+from testkit.runs import EXACT_RUN, EXACT_STEPS, assert_actors_gone, assert_same_run, read_metrics, run_selfplay
 
 from selfplay.checkpoint import problem
 

@@ -2,9 +2,10 @@ import math
 
 import pytest
 
-from selfplay.curriculum import rewards as R
-from selfplay.curriculum.controller import CurriculumController, ProblemOutcome
 from selfplay.config import CurriculumConfig
+from selfplay.curriculum import rewards as R
+from selfplay.curriculum.controller import CurriculumController
+from selfplay.messages import ProblemOutcome
 
 
 @pytest.mark.parametrize("agree,expected", [(0, 0.0), (1, 0.0), (2, 1.0), (3, 1.0), (4, 0.0)])

@@ -6,7 +6,7 @@ import sys
 
 import pandas as pd
 import pytest
-from selfplay_runs import REPO, read_metrics, run_selfplay
+from testkit.runs import REPO, read_metrics, run_selfplay
 
 pytestmark = pytest.mark.slow
 

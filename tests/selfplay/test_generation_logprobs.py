@@ -2,21 +2,12 @@
 log-probs (left-padded batch) equal token_logprobs on the right-padded training batch."""
 
 import torch
-from transformers import LlamaConfig, LlamaForCausalLM
+from testkit.models import llama_for_tokenizer as tiny_llama
 
-from agents.generation import HFBackend, SamplingParams
+from agents.generation import HFBackend
+from selfplay.messages import SamplingParams
 from selfplay.rl import token_logprobs
 from selfplay.toyworld.tokenizer import build_tokenizer
-
-
-def tiny_llama(tok, hidden: int, layers: int) -> LlamaForCausalLM:
-    return LlamaForCausalLM(
-        LlamaConfig(
-            vocab_size=len(tok), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=layers,
-            num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,
-            bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id,
-        )
-    )
 
 
 def test_sampled_tokens_logprobs_match_training_logprobs():

@@ -7,7 +7,7 @@ import sys
 import uuid
 
 import pytest
-from selfplay_runs import REPO, TAG_ENV, TINY, assert_actors_gone, read_metrics, untimed
+from testkit.runs import REPO, TAG_ENV, TINY, assert_actors_gone, read_metrics, untimed
 
 from selfplay.checkpoint import latest_checkpoint
 

@@ -3,7 +3,7 @@ with steps=2k in the same run directory: the same metrics lines (wall-clock ones
 same rollouts, the same final weights and optimizer state."""
 
 import pytest
-from selfplay_runs import EXACT_RUN, EXACT_STEPS, assert_same_run, read_metrics, run_selfplay
+from testkit.runs import EXACT_RUN, EXACT_STEPS, assert_same_run, read_metrics, run_selfplay
 
 pytestmark = pytest.mark.slow
 

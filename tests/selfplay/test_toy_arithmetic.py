@@ -2,8 +2,8 @@ import random
 
 import pytest
 
-from selfplay.tasks import make_task
 from selfplay.config import TaskConfig
+from selfplay.tasks import make_task
 from selfplay.toyworld import arithmetic
 
 

@@ -3,10 +3,10 @@ stream, the reference's identity. In-process (the worker is a plain class), on t
 
 import pytest
 import torch
-from selfplay_runs import tiny_config
+from testkit.runs import tiny_config
 
-from agents.generation import SamplingParams
-from agents.policy_worker import PolicyWorker, TrainSample
+from agents.policy_worker import PolicyWorker
+from selfplay.messages import SamplingParams, TrainSample
 
 pytestmark = pytest.mark.slow
 

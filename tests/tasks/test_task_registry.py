@@ -1,25 +1,15 @@
 """The registry builds every task from its preset, and every experiment preset composes
 into a valid typed config with the settings its docs promise."""
 
-from pathlib import Path
-
 import pytest
-from hydra import compose, initialize_config_dir
 
-from selfplay.config import TaskConfig, register, to_config
+from selfplay.config import TaskConfig
 from selfplay.tasks import TASKS, make_task
-
-CONF = Path(__file__).resolve().parents[2] / "conf"
-
-
-def compose_config(*overrides: str):
-    register()
-    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
-        return to_config(compose(config_name="config", overrides=list(overrides)))
+from testkit.hydra import compose_config
 
 
 def compose_experiment(name: str, *overrides: str):
-    return compose_config(f"+experiment={name}", *overrides)
+    return compose_config(f"experiment={name}", *overrides)
 
 
 @pytest.mark.parametrize("name", sorted(TASKS))

@@ -10,8 +10,8 @@ over the training problems and over the held-out evaluation set per level: no sa
         --reward maj --fresh --levels 1,2,3,4 --lr 3e-5 --steps 30 --per 16
 """
 import sys, random, glob, torch, argparse
-from agents.policy_worker import PolicyWorker, TrainSample
-from agents.generation import SamplingParams
+from agents.policy_worker import PolicyWorker
+from selfplay.messages import SamplingParams, TrainSample
 from selfplay.config import ModelConfig
 from selfplay.rl import AlgoConfig, token_logprobs
 from selfplay.toyworld import arithmetic, formats

@@ -1,8 +1,7 @@
-"""Running the Hydra app on the tiny toy world, for the end-to-end tests (shared helpers)."""
+"""Running the Hydra app in a subprocess on the tiny toy world, and reading what it wrote."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,7 +14,9 @@ import psutil
 import torch
 from safetensors.torch import load_file
 
-REPO = Path(__file__).resolve().parents[2]
+from selfplay.tracking.metrics import read_metrics as _read_metrics
+from testkit.hydra import REPO, compose_config
+
 TINY = [
     # A small toy model trained just enough (~10 s) to write well-formed problems.
     "model.toyworld.hidden_size=64",
@@ -28,7 +29,6 @@ TINY = [
     "selfplay.topics_per_step=4",
     "selfplay.proposer_update_every=2",
     "task.eval_per_level=4",
-    "model.toyworld.eval_per_level=4",
     "eval_every=2",
     "checkpoint_every=2",
     "logging.progress=false",
@@ -43,21 +43,29 @@ EXACT_RUN = ["eval_every=3"]
 EXACT_STEPS = 6
 
 
-def run_selfplay(
-    run_dir: Path, cache: Path, *overrides: str, fault: str | None = None, expect_rc: int = 0, tag: str | None = None
+def run_app(
+    run_dir: Path, cache: Path, *overrides: str, base: tuple[str, ...] | list[str] = (), fault: str | None = None,
+    expect_rc: int = 0, tag: str | None = None, timeout: float = 600,
 ) -> subprocess.CompletedProcess:
+    """``python -m selfplay hydra.run.dir=RUN_DIR BASE OVERRIDES`` with its own toy cache;
+    asserts its exit code. ``tag`` marks its Ray processes (``actor_processes``)."""
     env = {**os.environ, "SELFPLAY_CACHE": str(cache), TAG_ENV: tag or uuid.uuid4().hex}
     env.pop("SELFPLAY_FAULT", None)
     if fault:
         env["SELFPLAY_FAULT"] = fault
-    cmd = [sys.executable, "-m", "selfplay", f"hydra.run.dir={run_dir}", *TINY, *overrides]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    cmd = [sys.executable, "-m", "selfplay", f"hydra.run.dir={run_dir}", *base, *overrides]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == expect_rc, f"rc {proc.returncode}\n" + proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc
 
 
+def run_selfplay(run_dir: Path, cache: Path, *overrides: str, **kwargs) -> subprocess.CompletedProcess:
+    """``run_app`` on the tiny toy world (``TINY``)."""
+    return run_app(run_dir, cache, *overrides, base=TINY, **kwargs)
+
+
 def read_metrics(run_dir: Path) -> list[dict]:
-    return [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
+    return _read_metrics(run_dir / "metrics.jsonl")
 
 
 def untimed(rows: list[dict]) -> list[dict]:
@@ -110,10 +118,4 @@ def assert_same_run(run_dir: Path, reference: Path) -> None:
 
 def tiny_config(*overrides: str):
     """The typed config the app would run with ``TINY`` and ``overrides`` (Hydra's compose)."""
-    from hydra import compose, initialize_config_dir
-
-    from selfplay.config import register, to_config
-
-    register()
-    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
-        return to_config(compose(config_name="config", overrides=[*TINY, *overrides]))
+    return compose_config(*TINY, *overrides)

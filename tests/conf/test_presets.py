@@ -1,0 +1,73 @@
+"""Every preset means what it says: each value a preset file sets survives composition when
+that preset is chosen (no later layer silently overrides it), the default recipe is the toy
+experiment, and an algo preset holds only what differs from the typed defaults."""
+
+
+import pytest
+import yaml
+from omegaconf import OmegaConf
+from testkit.hydra import CONF, compose_config, compose_raw
+
+from selfplay.config import Config
+from selfplay.rl.config import AlgoConfig
+
+GROUPS = ("algo", "task", "curriculum", "model", "cluster", "experiment")
+
+
+def _presets():
+    return [(g, p.stem) for g in GROUPS for p in sorted((CONF / g).glob("*.yaml"))]
+
+
+def _leaves(node, prefix=()):
+    """(path, value) of every leaf a preset file sets; interpolations are checked elsewhere."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k != "defaults":
+                yield from _leaves(v, (*prefix, k))
+    elif not (isinstance(node, str) and node.startswith("${")):
+        yield prefix, node
+
+
+@pytest.mark.parametrize(("group", "name"), _presets(), ids=lambda x: x)
+def test_every_value_a_preset_sets_survives_composition(group, name):
+    raw = yaml.safe_load((CONF / group / f"{name}.yaml").read_text()) or {}
+    composed = OmegaConf.to_container(compose_raw(f"{group}={name}"), resolve=True)
+    prefix = () if group == "experiment" else (group,)  # experiments are `# @package _global_`
+    leaves = list(_leaves(raw, prefix))
+    assert leaves, f"{group}/{name} sets nothing"
+    for path, value in leaves:
+        got = composed
+        for k in path:
+            got = got[k]
+        assert got == value, f"{group}/{name}: {'.'.join(path)} is {got!r} after composition, the preset says {value!r}"
+    if group != "experiment":
+        # Nor does any other layer set a key of the group behind the preset's back: the group
+        # is exactly the typed defaults plus the preset.
+        expected = OmegaConf.merge(OmegaConf.structured(Config), {group: raw})
+        expected = OmegaConf.to_container(expected, resolve=True)[group]
+        assert composed[group] == expected, f"{group}/{name} is not what the preset and the typed defaults say"
+
+
+def test_the_default_is_the_toy_experiment_and_group_choices_win_over_it():
+    default = compose_config()
+    assert (default.model.name, default.task.name, default.algo.name, default.steps) == ("toy", "toy_arithmetic", "toy_grpo", 150)
+    drgrpo = compose_config("algo=drgrpo").algo
+    assert drgrpo.name == "drgrpo" and drgrpo.lr == AlgoConfig().lr == 1e-6 and drgrpo.lr_warmup_steps == 0
+
+
+def test_toy_model_holds_out_the_tasks_eval_set_by_construction():
+    cfg = compose_config("task.eval_seed=7", "task.eval_per_level=3")
+    assert (cfg.model.toyworld.eval_seed, cfg.model.toyworld.eval_per_level) == (7, 3)
+    with pytest.raises(ValueError, match="model.toyworld.eval_seed"):
+        compose_config("model.toyworld.eval_seed=8")
+
+
+@pytest.mark.parametrize("path", sorted((CONF / "algo").glob("*.yaml")), ids=lambda p: p.stem)
+def test_algo_presets_hold_only_what_differs_from_the_typed_defaults(path):
+    raw = yaml.safe_load(path.read_text())
+    defaults = OmegaConf.structured(AlgoConfig)
+    same = [k for k, v in raw.items() if k != "name" and defaults[k] == v]
+    assert not same, f"{path.name} repeats typed defaults: {same}"
+    cfg = OmegaConf.to_object(OmegaConf.merge(defaults, raw))
+    assert cfg.name == path.stem
+    cfg.validate()

@@ -1,0 +1,1 @@
+"""Shared test helpers (importable as ``testkit``: pyproject's pytest ``pythonpath``)."""
