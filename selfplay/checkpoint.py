@@ -150,6 +150,18 @@ def latest_checkpoint(run_dir: Path, before: int | None = None) -> Path | None:
     return latest
 
 
+def write_marker(folder: Path, step: int) -> None:
+    """The marker of ``folder``: every file's size and sha256, as read back from disk (what a
+    later resume compares against), and a checksum of the marker itself."""
+    files = {
+        str(p.relative_to(folder)): {"size": p.stat().st_size, "sha256": sha256(p)}
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p != folder / MARKER
+    }
+    manifest: dict[str, Any] = {"step": step, "time": time.time(), "files": files}
+    (folder / MARKER).write_text(json.dumps({**manifest, "marker_sha256": _marker_digest(manifest)}))
+
+
 def save_checkpoint(run_dir: Path, step: int, write_parts: Callable[[Path], None], keep: int) -> Path:
     root = checkpoints_dir(run_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -159,12 +171,7 @@ def save_checkpoint(run_dir: Path, step: int, write_parts: Callable[[Path], None
     tmp.mkdir()
     write_parts(tmp)
     faults.point("checkpoint.parts_written", step)
-    # Hashed as read back from disk: what a later resume will compare against.
-    files = {
-        str(p.relative_to(tmp)): {"size": p.stat().st_size, "sha256": sha256(p)} for p in sorted(tmp.rglob("*")) if p.is_file()
-    }
-    manifest: dict[str, Any] = {"step": step, "time": time.time(), "files": files}
-    (tmp / MARKER).write_text(json.dumps({**manifest, "marker_sha256": _marker_digest(manifest)}))
+    write_marker(tmp, step)
     _fsync_tree(tmp)
     if final.exists():
         _discard(final)
