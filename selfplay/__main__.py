@@ -11,6 +11,7 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
 from selfplay.config import register, to_config
+from selfplay.hydra_files import write_hydra_dir
 
 register()
 
@@ -21,8 +22,9 @@ def main(cfg: DictConfig) -> float | None:
 
     typed = to_config(cfg)
     run_dir = Path(HydraConfig.get().runtime.output_dir)
+    hydra_cfg = HydraConfig.instance().cfg
     try:
-        final = run(typed, run_dir)
+        final = run(typed, run_dir, on_start=lambda: write_hydra_dir(run_dir, cfg, hydra_cfg))
     finally:
         import ray
 

@@ -27,7 +27,9 @@ INERT = (
     "steps", "resume", "resume_allow_config_change", "eval_every", "checkpoint_every", "keep_checkpoints",
     "logging.*", "cluster.*",
 )
-NUMERIC = ("cluster.torch_threads", "cluster.generation_batch_size", "model.device")
+# model.toyworld.threads: the toy base model's build threads, not in its cache key (a cached
+# model is reused as is; a rebuilt one that differs is caught by the reference fingerprint).
+NUMERIC = ("cluster.torch_threads", "cluster.generation_batch_size", "model.device", "model.toyworld.threads")
 
 OVERRIDE_FLAG = "resume_allow_config_change"
 

@@ -10,6 +10,7 @@ import logging
 import random
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import ray
@@ -71,24 +72,27 @@ def _last_eval(rows: list[dict]) -> dict[str, float]:
     return {}
 
 
-def run(cfg: Config, run_dir: Path) -> dict[str, float]:
-    """Run (or resume) the experiment in ``run_dir``; returns the last evaluation's metrics."""
+def run(cfg: Config, run_dir: Path, on_start: Callable[[], None] = lambda: None) -> dict[str, float]:
+    """Run (or resume) the experiment in ``run_dir``; returns the last evaluation's metrics.
+    ``on_start``: called under the run lock once the run is accepted (resume point and config
+    checked), before the run writes anything: a refused run leaves the directory as it was."""
     faults.check_spec()
     if cfg.logging.wandb:
         require_wandb()
     lock = lock_run_dir(run_dir)
     try:
-        return _run(cfg, run_dir)
+        return _run(cfg, run_dir, on_start)
     finally:
         lock.close()
 
 
-def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
+def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, float]:
     # Decided before any work: a refused config change costs nothing.
     ckpt = run_state.find_resume(cfg, run_dir)
     warnings = run_state.check_config(ckpt, cfg) if ckpt is not None else []
     for w in warnings:
         log.warning(w)
+    on_start()
     task = make_task(cfg.task)
     model_path = resolve_model_path(cfg)
     random.seed(cfg.seed)
@@ -99,7 +103,9 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
     actors = make_actors(cfg, model_path, where)
     start, wandb_id, changes = 0, new_wandb_id(), []
     if ckpt is not None:
-        state = run_state.restore(ckpt, cfg, actors)
+        restored = run_state.restore_with_fallback(ckpt, cfg, actors, run_dir)  # an earlier one if it fails to load
+        ckpt, state, warnings = restored.ckpt, restored.state, restored.warnings
+        run_state.drop_final_only_eval(run_dir, ckpt, cfg)
         rng_state.restore(state.rng)
         start, changes = state.step, state.config_changes
         wandb_id = state.wandb_id or wandb_id

@@ -6,6 +6,7 @@ import json
 import math
 import os
 from pathlib import Path
+from typing import Callable
 
 from selfplay.tracking.mirrors import Mirror
 
@@ -52,7 +53,16 @@ def read_metrics(path: Path) -> list[dict]:
 
 def truncate_after(path: Path, step: int) -> None:
     """Keep only whole lines of steps <= ``step`` (what a checkpoint at ``step`` has seen)."""
-    rows = [r for r in read_metrics(path) if r["step"] <= step]
+    _write_rows(path, [r for r in read_metrics(path) if r["step"] <= step])
+
+
+def rewrite_row(path: Path, step: int, edit: Callable[[dict], dict]) -> None:
+    """Replace the row of ``step`` by ``edit(row)`` (the rest as it was)."""
+    _write_rows(path, [edit(r) if r["step"] == step else r for r in read_metrics(path)])
+
+
+def _write_rows(path: Path, rows: list[dict]) -> None:
+    # Atomically: a kill mid-write leaves the old log.
     tmp = path.with_suffix(".tmp")
     tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
     tmp.replace(path)

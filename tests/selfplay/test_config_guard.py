@@ -27,6 +27,11 @@ def test_numeric_keys_pass_with_a_warning():
     assert len(warnings) == 1 and "cluster.torch_threads: 2 -> 8" in warnings[0] and "bit-identical" in warnings[0]
 
 
+def test_toy_build_threads_are_a_speed_setting_with_the_same_warning():
+    warnings = config_guard.check(with_overrides("model.toyworld.threads=2"), with_overrides("model.toyworld.threads=4"), allow=False, where="ckpt")
+    assert len(warnings) == 1 and "model.toyworld.threads: 2 -> 4" in warnings[0] and "bit-identical" in warnings[0]
+
+
 def test_result_changing_keys_are_refused_by_name():
     with pytest.raises(config_guard.ConfigChangedError) as err:
         config_guard.check(

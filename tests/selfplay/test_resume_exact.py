@@ -18,3 +18,16 @@ def test_resumed_run_equals_uninterrupted_run(tmp_path, toy_cache, reference_run
     proc = run_selfplay(run_dir, toy_cache, f"steps={EXACT_STEPS}", *EXACT_RUN)
     assert f"Resuming from {run_dir / 'checkpoints' / f'step_{k:06d}'}" in proc.stdout + proc.stderr
     assert_same_run(run_dir, reference_run)
+
+
+def test_resume_off_the_evaluation_and_checkpoint_cadences_equals_uninterrupted_run(tmp_path, toy_cache, reference_run):
+    """Runs of 1, then 5, then 6 steps (evaluated every 3, checkpointed every 2): each run
+    evaluates and checkpoints at its last step, off both cadences; the extended run must log
+    what an uninterrupted run logs there, which has no evaluation at steps 1 and 5."""
+    run_dir = tmp_path / "run"
+    for k in (1, 5):
+        run_selfplay(run_dir, toy_cache, f"steps={k}", *EXACT_RUN)
+        assert "eval/solver_pass@1" in read_metrics(run_dir)[k]  # the end of a run is evaluated
+    proc = run_selfplay(run_dir, toy_cache, f"steps={EXACT_STEPS}", *EXACT_RUN)
+    assert f"Resuming from {run_dir / 'checkpoints' / 'step_000005'}" in proc.stdout + proc.stderr
+    assert_same_run(run_dir, reference_run)
