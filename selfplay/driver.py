@@ -18,7 +18,7 @@ import ray
 import torch
 from tqdm import tqdm
 
-from selfplay import faults, rng_state, run_state
+from selfplay import cluster, faults, rng_state, run_state
 from selfplay.checkpoint import discard_after
 from selfplay.config import Config
 from selfplay.curriculum.controller import CurriculumController
@@ -48,20 +48,6 @@ def resolve_model_path(cfg: Config) -> str:
     return str(build(toy, log=lambda s: tqdm.write(s)))
 
 
-def start_ray(cfg: Config) -> None:
-    if ray.is_initialized():
-        return
-    if cfg.cluster.address:
-        ray.init(address=cfg.cluster.address, log_to_driver=True)
-    else:
-        # "local": always a fresh Ray of this run's own, even where RAY_ADDRESS or a `ray start`
-        # cluster on this machine would make a plain ray.init() connect to that instead.
-        ctx = ray.init(
-            address="local", num_cpus=cfg.cluster.num_cpus, include_dashboard=False, log_to_driver=True, configure_logging=False
-        )
-        log.info("started a local Ray: %s", ctx.address_info.get("session_dir"))
-
-
 @dataclass
 class Where:
     """Where the driver is, for the fault-injection points ``<phase>.<method>@<step>``."""
@@ -86,13 +72,14 @@ def make_actors(cfg: Config, model_path: str, where: Where) -> Actors:
     from agents.shared_base import SharedBaseWorker
 
     kwargs = dict(threads=cfg.cluster.torch_threads, generation_batch_size=cfg.cluster.generation_batch_size)
+    resources = dict(num_cpus=cfg.cluster.worker_num_cpus, num_gpus=cfg.cluster.worker_num_gpus)
     if cfg.model.lora.shared_base:
-        both = ray.remote(num_cpus=cfg.cluster.worker_num_cpus)(SharedBaseWorker).remote(
+        both = ray.remote(**resources)(SharedBaseWorker).remote(
             model_path, cfg.model, cfg.algo, seed=cfg.seed, **kwargs
         )
         solver, proposer = RoleHandle(both, "solver"), RoleHandle(both, "proposer")
     else:
-        worker_cls = ray.remote(num_cpus=cfg.cluster.worker_num_cpus)(PolicyWorker)
+        worker_cls = ray.remote(**resources)(PolicyWorker)
         solver = worker_cls.options(name=None).remote(model_path, cfg.model, cfg.algo, seed=cfg.seed, **kwargs)
         if cfg.selfplay.shared_policy:
             proposer = solver
@@ -102,10 +89,13 @@ def make_actors(cfg: Config, model_path: str, where: Where) -> Actors:
         cfg.curriculum, list(cfg.task.topics), cfg.selfplay.attempts_per_problem, seed=cfg.seed
     )
 
+    handles = {"solver worker": solver, "proposer worker": proposer, "curriculum controller": controller}
+    cluster.wait_started({name: getattr(h, "actor", h) for name, h in handles.items()}, cfg.cluster.actor_start_timeout_s)
+
     def call(handle, method: str, *args):
         ref = handle.remote(method, *args) if isinstance(handle, RoleHandle) else getattr(handle, method).remote(*args)
         faults.point(f"{where.phase}.{method}", where.step)  # the actor is busy with it now
-        return ray.get(ref)
+        return cluster.get(ref, cfg.cluster.call_timeout_s, f"{method} ({where.phase}, step {where.step})")
 
     return Actors(proposer=proposer, solver=solver, controller=controller, call=call)
 
@@ -150,7 +140,8 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
-    start_ray(cfg)
+    cluster.start(cfg.cluster)
+    cluster.check_capacity(cfg)
     where = Where()
     actors = make_actors(cfg, model_path, where)
     start, wandb_id, changes = 0, new_wandb_id(), []
