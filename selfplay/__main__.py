@@ -27,9 +27,9 @@ EXIT_BAD_SETTINGS = 2
 def main(cfg: DictConfig) -> float | None:
     from selfplay import cluster, preflight, stopping
 
-    stopping.install()
     run_dir = Path(HydraConfig.get().runtime.output_dir)
     try:
+        stopping.install()
         typed = preflight.check(cfg)
         from selfplay.driver import run  # imports Ray and torch: after the fast checks
 

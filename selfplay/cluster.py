@@ -32,6 +32,8 @@ RAY_CLIENT_PREFIX = "ray://"
 RAY_CLIENT_PORT = 10001
 AUTH_MODES = ("auto", "token", "disabled")
 EXIT_CLUSTER = 3  # exit code of a run stopped by a cluster error (bad settings: 2)
+# Waits on Ray return to Python this often: a signal that came meanwhile is acted on then.
+POLL_S = 0.5
 
 
 class ClusterError(RuntimeError):
@@ -174,6 +176,7 @@ def wait_for_port(address: Address, timeout_s: float) -> None:
     """Until ``address`` accepts a TCP connection; ClusterError after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
     last: OSError | None = None
+    log.info("waiting for %s to accept a connection (cluster.connect_timeout_s=%g)", address, timeout_s)
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -237,7 +240,8 @@ def wait_started(actors: Mapping[str, Any], timeout_s: float) -> None:
                 f"(cluster: {_capacity_line()}). An actor waits for resources no node has free, or its "
                 "constructor (model loading) is slow: raise the timeout for a large model."
             )
-        done, pending = ray.wait(pending, num_returns=len(pending), timeout=min(left, 1.0))
+        with stopping.deferred():
+            done, pending = ray.wait(pending, num_returns=len(pending), timeout=min(left, POLL_S))
         for ref in done:
             name = next(n for n, r in refs.items() if r == ref)
             try:
@@ -254,17 +258,26 @@ def _capacity_line() -> str:
 
 
 def get(ref, timeout_s: float, what: str):
-    """``ray.get(ref)``, bounded: CallTimeout naming ``what`` and ``cluster.call_timeout_s``."""
-    import ray
-    from ray.exceptions import GetTimeoutError
+    """``ray.get(ref)``, bounded: CallTimeout naming ``what`` and ``cluster.call_timeout_s``.
 
-    try:
-        return ray.get(ref, timeout=timeout_s)
-    except GetTimeoutError:
-        raise CallTimeout(
-            f"{what} did not return within cluster.call_timeout_s={timeout_s:g} s; {stopping.RESUME_HINT} "
-            "(with a larger cluster.call_timeout_s if the call is just slow)"
-        ) from None
+    Waits in short ``ray.wait`` slices, each under ``stopping.deferred``: a ``ray.get`` with a
+    timeout ran no Python signal handler while it waited (a SIGTERM sat unhandled for 30 s),
+    and ``ray.wait``'s own check turns the handler's exception into a SystemError.
+    """
+    import ray
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise CallTimeout(
+                f"{what} did not return within cluster.call_timeout_s={timeout_s:g} s; {stopping.RESUME_HINT} "
+                "(with a larger cluster.call_timeout_s if the call is just slow)"
+            )
+        with stopping.deferred():
+            ready, _ = ray.wait([ref], timeout=min(left, POLL_S))
+        if ready:
+            return ray.get(ref)
 
 
 def shutdown() -> None:

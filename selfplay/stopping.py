@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 GRACE_S = 30.0  # time a stopped run gets for its clean exit before the watchdog ends it
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
@@ -40,13 +41,35 @@ class Stopped(BaseException):
 
 _first: list[int] = []  # the first signal received (a list: set from the handler)
 _pipe: tuple[int, int] | None = None
+_state = {"deferring": False, "raised": False}
 
 
 def _handler(signum, frame) -> None:
     if _first:  # a second signal while the first one's clean exit runs: stop now
         _hard_exit(signum, "a second signal")
     _first.append(signum)
-    raise Stopped(signum)
+    if not _state["deferring"]:
+        _raise()
+
+
+def _raise() -> None:
+    _state["raised"] = True
+    raise Stopped(_first[0])
+
+
+@contextmanager
+def deferred():
+    """Inside: a signal is only recorded; ``Stopped`` is raised on leaving. For short slices of
+    a wait inside Ray, whose own signal check (``ray.wait``) turns any exception but
+    KeyboardInterrupt raised by a handler into a SystemError."""
+    before = _state["deferring"]
+    _state["deferring"] = True
+    try:
+        yield
+    finally:
+        _state["deferring"] = before
+    if _first and not before and not _state["raised"]:
+        _raise()
 
 
 def _hard_exit(signum: int, why: str) -> None:
