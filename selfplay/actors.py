@@ -111,8 +111,8 @@ class RoleHandle:
     role: str
 
 
-def ray_transport(where: Where) -> Transport:
-    import ray
+def ray_transport(where: Where, timeout_s: float) -> Transport:
+    from selfplay import cluster
 
     def call(handle: Any, method: str, args: tuple) -> Any:
         if isinstance(handle, RoleHandle):
@@ -120,26 +120,28 @@ def ray_transport(where: Where) -> Transport:
         else:
             ref = getattr(handle, method).remote(*args)
         faults.point(f"{where.phase}.{method}", where.step)  # the actor is busy with it now
-        return ray.get(ref)
+        # Bounded: a hung or starved actor ends the run with a message, not a silent wait.
+        return cluster.get(ref, timeout_s, f"{method} ({where.phase}, step {where.step})")
 
     return call
 
 
 def make_actors(cfg: Config, model_path: str, where: Where) -> Actors:
-    """Start the policy worker(s) and the controller on the connected Ray cluster."""
+    """Start the policy worker(s) and the controller on the connected Ray cluster, and wait
+    (bounded by ``cluster.actor_start_timeout_s``) until each has started."""
     import ray
 
     from agents.shared_base import SharedBaseWorker
+    from selfplay import cluster
 
-    call = ray_transport(where)
+    call = ray_transport(where, cfg.cluster.call_timeout_s)
     kwargs = dict(threads=cfg.cluster.torch_threads, generation_batch_size=cfg.cluster.generation_batch_size)
+    resources = dict(num_cpus=cfg.cluster.worker_num_cpus, num_gpus=cfg.cluster.worker_num_gpus)
     if cfg.model.lora.shared_base:
-        both = ray.remote(num_cpus=cfg.cluster.worker_num_cpus)(SharedBaseWorker).remote(
-            model_path, cfg.model, cfg.algo, seed=cfg.seed, **kwargs
-        )
+        both = ray.remote(**resources)(SharedBaseWorker).remote(model_path, cfg.model, cfg.algo, seed=cfg.seed, **kwargs)
         solver, proposer = RoleHandle(both, "solver"), RoleHandle(both, "proposer")
     else:
-        worker_cls = ray.remote(num_cpus=cfg.cluster.worker_num_cpus)(PolicyWorker)
+        worker_cls = ray.remote(**resources)(PolicyWorker)
         solver = worker_cls.options(name=None).remote(model_path, cfg.model, cfg.algo, seed=cfg.seed, **kwargs)
         if cfg.selfplay.shared_policy:
             proposer = solver
@@ -148,6 +150,8 @@ def make_actors(cfg: Config, model_path: str, where: Where) -> Actors:
     controller = ray.remote(num_cpus=0)(CurriculumController).remote(
         cfg.curriculum, list(cfg.task.topics), cfg.selfplay.attempts_per_problem, seed=cfg.seed
     )
+    handles = {"solver worker": solver, "proposer worker": proposer, "curriculum controller": controller}
+    cluster.wait_started({name: getattr(h, "actor", h) for name, h in handles.items()}, cfg.cluster.actor_start_timeout_s)
     solver_client = PolicyClient(solver, call)
     proposer_client = solver_client if proposer is solver else PolicyClient(proposer, call)
     return Actors(proposer=proposer_client, solver=solver_client, controller=ControllerClient(controller, call))

@@ -76,11 +76,19 @@ class SelfPlayConfig:
 
 @dataclass
 class ClusterConfig:
-    address: Optional[str] = None  # null: start a local Ray; "auto" or "ray://host:port": connect
+    name: str = "local"  # local: a Ray started (and stopped) by the run | existing: join one
+    address: Optional[str] = None  # existing: HOST:PORT or ray://HOST:PORT (null: $RAY_ADDRESS)
+    auth: str = "auto"  # existing: token | disabled | auto (selfplay/cluster.py: auth_mode)
     num_cpus: Optional[int] = None  # CPUs given to a local Ray (null: all)
     worker_num_cpus: float = 1.0
+    worker_num_gpus: float = 0.0  # GPUs Ray reserves per policy worker (places it on a GPU node)
     torch_threads: int = 2
     generation_batch_size: int = 512
+    # Bounds on every wait on Ray (selfplay/cluster.py): starting or joining it, the actors'
+    # start (model loading), and any one remote call (a generate or train of one step).
+    connect_timeout_s: float = 60.0
+    actor_start_timeout_s: float = 900.0
+    call_timeout_s: float = 3600.0
 
 
 @dataclass

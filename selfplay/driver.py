@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import ray
 import torch
 from tqdm import tqdm
 
-from selfplay import faults, rng_state, run_state
+from selfplay import cluster, faults, rng_state, run_state
 from selfplay.actors import Where, make_actors
 from selfplay.checkpoint import discard_after
 from selfplay.config import Config
@@ -39,20 +38,6 @@ def resolve_model_path(cfg: Config) -> str:
     from selfplay.toyworld.build import build
 
     return str(build(cfg.model.toyworld, log=lambda s: tqdm.write(s)))
-
-
-def start_ray(cfg: Config) -> None:
-    if ray.is_initialized():
-        return
-    if cfg.cluster.address:
-        ray.init(address=cfg.cluster.address, log_to_driver=True)
-    else:
-        # "local": always a fresh Ray of this run's own, even where RAY_ADDRESS or a `ray start`
-        # cluster on this machine would make a plain ray.init() connect to that instead.
-        ctx = ray.init(
-            address="local", num_cpus=cfg.cluster.num_cpus, include_dashboard=False, log_to_driver=True, configure_logging=False
-        )
-        log.info("started a local Ray: %s", ctx.address_info.get("session_dir"))
 
 
 def _mirrors(cfg: Config, run_dir: Path, keep_upto: int, wandb_id: str) -> list[Mirror]:
@@ -98,7 +83,8 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
-    start_ray(cfg)
+    cluster.start(cfg.cluster)
+    cluster.check_capacity(cfg)
     where = Where()
     actors = make_actors(cfg, model_path, where)
     start, wandb_id, changes = 0, new_wandb_id(), []
