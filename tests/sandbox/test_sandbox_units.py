@@ -62,7 +62,7 @@ def test_bwrap_command_isolates():
     argv = bwrap_argv(SandboxConfig(), limits, python="/usr/bin/python3.11", bwrap="/usr/bin/bwrap",
                       prlimit="/usr/bin/prlimit", source_fd=5, info_fd=6, seccomp_fd=7)
     cmd = " ".join(argv)
-    assert argv[0] == "/usr/bin/prlimit" and "--cpu=2" in argv and "--nproc=7" in argv and "--core=0" in argv
+    assert argv[0] == "/usr/bin/prlimit" and "--cpu=2" in argv and "--nproc=6" in argv and "--core=0" in argv
     for flag in ("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--as-pid-1",
                  "--clearenv", "--remount-ro / ", "--ro-bind /usr /usr", "--seccomp 7"):
         assert flag in cmd + " ", flag

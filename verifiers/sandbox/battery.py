@@ -70,6 +70,7 @@ class CaseReport:
     limit_hit: str | None
     exit: str
     wall_s: float
+    peak_processes: int  # processes of the sandbox's uid seen at once (sampled every ~5 ms)
     contained: bool
     problems: list[str]
 
@@ -213,13 +214,19 @@ with open("/tmp/fine", "w") as f:
 print("scratch ok", open("/tmp/fine").read())
 """, frozenset({None}), _all(_no("WROTE"), _printed("scratch ok"))),
     Case("fill the disk", """
-i = 0
-while True:
-    with open(f"/tmp/fill{i}", "wb") as f:
+try:
+    with open("/tmp/big", "wb") as f:
         for _ in range(64):
             f.write(b"x" * (1 << 20))
+except OSError as e:
+    print("one big file:", e, flush=True)
+i = 0
+while True:  # then many small ones, until the scratch tmpfs is full
+    with open(f"/tmp/fill{i}", "wb") as f:
+        f.write(b"x" * (1 << 20))
     i += 1
-""", frozenset({"disk"})),
+""", frozenset({"disk"}), _all(_printed("one big file"), lambda r, h: [] if "No space left" in r.stderr
+                                                              else [f"did not fill the tmpfs: {r.stderr[-200:]!r}"])),
     Case("100 MB of stdout", "import sys\nsys.stdout.write('x' * (100 << 20))\n", frozenset({"output"})),
     Case("os.kill of the parent", _PRELUDE + """
 for pid in (H["host_pid"], os.getppid(), 1, 0, -1):
@@ -301,8 +308,23 @@ def _snapshot(path: Path) -> list[tuple[str, int, int]]:
 def run_case(case: Case, executor: Executor, host: Host) -> CaseReport:
     uids = [lease.uid for lease in executor._leases]
     guard_before = sorted(os.listdir(host.guard_dir))
-    result = executor.run(Program(case.source, stdin=json.dumps(host.public())), case.limits)
+    peak, done = [0], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], sum(len(uid_processes(uid)) for uid in uids))
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = executor.run(Program(case.source, stdin=json.dumps(host.public())), case.limits)
+    finally:
+        done.set()
+        sampler.join()
     problems = []
+    if peak[0] > case.limits.processes + 1:  # + bwrap's monitor (its init is the program)
+        problems.append(f"{peak[0]} processes at once, limit {case.limits.processes} + 1")
     if result.limit_hit not in case.expect:
         problems.append(f"limit_hit={result.limit_hit}, expected one of {sorted(map(str, case.expect))}")
     if result.wall_s > case.limits.wall_s + 1.0:
@@ -325,7 +347,7 @@ def run_case(case: Case, executor: Executor, host: Host) -> CaseReport:
         problems.append("a planted secret reached the program's output")
     problems += case.check(result, host)
     exit_ = f"signal {result.signal}" if result.signal is not None else f"exit {result.exit_code}"
-    return CaseReport(case.name, result.limit_hit, exit_, round(result.wall_s, 3), not problems, problems)
+    return CaseReport(case.name, result.limit_hit, exit_, round(result.wall_s, 3), peak[0], not problems, problems)
 
 
 def run_battery(cases: tuple[Case, ...] = CASES) -> tuple[list[CaseReport], dict]:
@@ -337,7 +359,8 @@ def run_battery(cases: tuple[Case, ...] = CASES) -> tuple[list[CaseReport], dict
     secret_file = home / f".selfplay-sandbox-secret-{secrets.token_hex(4)}"
     secret_file.write_text(token)
     secret_file.chmod(0o644)  # world-readable: only the mount namespace keeps it out
-    with tempfile.TemporaryDirectory(prefix="selfplay-guard-") as guard:
+    # Not under /tmp: the sandbox has a /tmp of its own, and the point is the host's files.
+    with tempfile.TemporaryDirectory(prefix="selfplay-guard-", dir="/var/tmp") as guard:
         os.chmod(guard, 0o777)  # world-writable, likewise
         host = Host(token, secret_file, Path(guard), port=0)
         server = _listen(host)
@@ -363,10 +386,10 @@ def run_battery(cases: tuple[Case, ...] = CASES) -> tuple[list[CaseReport], dict
 
 
 def format_table(reports: list[CaseReport], summary: dict) -> str:
-    rows = [("case", "limit hit", "ended by", "wall s", "contained")]
-    rows += [(r.case, str(r.limit_hit or "-"), r.exit, f"{r.wall_s:.2f}", "yes" if r.contained else "NO")
-             for r in reports]
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    rows = [("case", "limit hit", "ended by", "wall s", "peak procs", "contained")]
+    rows += [(r.case, str(r.limit_hit or "-"), r.exit, f"{r.wall_s:.2f}", str(r.peak_processes),
+              "yes" if r.contained else "NO") for r in reports]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     for r in reports:

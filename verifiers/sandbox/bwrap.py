@@ -82,7 +82,7 @@ def bwrap_argv(config: SandboxConfig, limits: SandboxLimits, *, python: str, bwr
         f"--cpu={cpu}",  # soft = hard: SIGKILL at the limit (the program is its namespace's
         # init, which the kernel does not send SIGXCPU/SIGXFSZ to while they have no handler)
         f"--as={limits.memory_bytes}",
-        f"--nproc={limits.processes + 2}",  # + bwrap's monitor and the namespace's init
+        f"--nproc={limits.processes + 1}",  # + bwrap's monitor (the program is the pid namespace's init)
         f"--nofile={limits.open_files}",
         f"--fsize={limits.scratch_bytes}",
         "--core=0",
