@@ -1,0 +1,72 @@
+"""The sandbox on real programs (skipped where it cannot run; CI requires it)."""
+
+import os
+import warnings
+
+import pytest
+
+from verifiers.sandbox import (Program, SandboxConfig, SandboxLimits, SandboxUnavailable,
+                               UnsafeExecutionWarning, make_executor)
+
+LIMITS = SandboxLimits(wall_s=5.0, cpu_s=3.0)
+
+
+def test_stdin_to_stdout_and_exit_status(sandbox_executor):
+    r = sandbox_executor.run(Program("import sys\nprint(sys.stdin.read().upper(), end='')", "héllo\nworld\n"), LIMITS)
+    assert r.ok and r.stdout == "HÉLLO\nWORLD\n" and r.leftover_processes == 0
+    r = sandbox_executor.run(Program("import sys\nprint('bye', file=sys.stderr)\nsys.exit(3)"), LIMITS)
+    assert (r.exit_code, r.signal, r.limit_hit, r.stderr, r.ok) == (3, None, None, "bye\n", False)
+    r = sandbox_executor.run(Program("1/0"), LIMITS)
+    assert r.exit_code == 1 and "ZeroDivisionError" in r.stderr
+
+
+def test_environment_is_empty_and_hashing_deterministic(sandbox_executor):
+    src = "import os\nprint(sorted(os.environ), os.getcwd(), os.getuid() != 0)\nprint(sorted({'b', 'a', 'c', 'zz', 'q'}, key=hash))"
+    first = sandbox_executor.run(Program(src), LIMITS)
+    assert first.ok, first.stderr
+    assert first.stdout.splitlines()[0] == "['LC_CTYPE', 'PWD', 'PYTHONHASHSEED'] /tmp True"
+    assert sandbox_executor.run(Program(src), LIMITS).stdout == first.stdout
+
+
+def test_pool_keeps_order_and_is_deterministic(sandbox_executor):
+    programs = [Program(f"import time\ntime.sleep({0.2 if i % 3 == 0 else 0})\nprint({i} * int(input()))", f"{i}\n")
+                for i in range(12)]
+    first = sandbox_executor.run_many(programs, LIMITS)
+    assert [r.stdout for r in first] == [f"{i * i}\n" for i in range(12)]
+    second = sandbox_executor.run_many(programs, LIMITS)
+    assert [(r.stdout, r.exit_code) for r in second] == [(r.stdout, r.exit_code) for r in first]
+
+
+def test_output_limit_truncates_and_kills(sandbox_executor):
+    r = sandbox_executor.run(Program("while True:\n    print('y' * 1000)"), SandboxLimits(output_bytes=5000, wall_s=5))
+    assert r.limit_hit == "output" and r.stdout_truncated and len(r.stdout) == 5000 and not r.ok
+
+
+def test_large_stdin_is_fed_while_output_is_read(sandbox_executor):
+    data = "x" * (3 << 20)
+    r = sandbox_executor.run(Program("import sys\nd = sys.stdin.read()\nprint(len(d))", data), LIMITS)
+    assert r.ok and r.stdout == f"{len(data)}\n"
+
+
+def test_missing_bwrap_refuses_instead_of_running_unsandboxed():
+    with pytest.raises(SandboxUnavailable, match="not found"):
+        make_executor("bwrap", config=SandboxConfig(bwrap="no-such-bwrap-binary"))
+
+
+def test_python_outside_usr_is_refused():
+    if os.geteuid() != 0:
+        pytest.skip("the root check comes first")
+    with pytest.raises(SandboxUnavailable, match="under /usr"):
+        make_executor("bwrap", config=SandboxConfig(python="/tmp/python3"))
+
+
+def test_unsafe_mode_warns_every_time():
+    with warnings.catch_warnings(record=True) as caught:
+        with make_executor("unsafe_no_sandbox", workers=2) as ex:
+            a = ex.run(Program("print(input())", "1\n"), LIMITS)
+            b = ex.run_many([Program("print(2)"), Program("import time\ntime.sleep(9)")],
+                            SandboxLimits(wall_s=0.5))
+    unsafe = [w for w in caught if issubclass(w.category, UnsafeExecutionWarning)]
+    assert len(unsafe) == 3  # construction, run, run_many
+    assert "WITHOUT a sandbox" in str(unsafe[0].message)
+    assert a.stdout == "1\n" and b[0].stdout == "2\n" and b[1].limit_hit == "wall"

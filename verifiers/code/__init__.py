@@ -1,0 +1,1 @@
+"""Pure helpers for code tasks: test lines, programs in completions, test runs, clustering."""
