@@ -29,6 +29,7 @@ class SamplingParams:
     top_p: float = 1.0
     greedy: bool = False
     min_new_tokens: int = 0  # EOS is not sampled before this many tokens (benchmarks force lengths with it)
+    logprobs: bool = False  # also return each sampled token's log-prob under the sampler (diagnostics)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class Generation:
     completion_ids: list[int]
     text: str
     finished: bool
+    # log p(token) of each completion token under the sampler's logits / temperature (before
+    # logits processors such as min_new_tokens); only with SamplingParams.logprobs.
+    logprobs: tuple[float, ...] | None = None
 
 
 class HFBackend:
@@ -98,7 +102,9 @@ class HFBackend:
                 extra = {CACHE_KEY: cache}
             else:
                 extra = dict(num_return_sequences=params.n)
-            seqs = self.model.generate(
+            if params.logprobs:
+                extra.update(output_logits=True, return_dict_in_generate=True)
+            result = self.model.generate(
                 input_ids=input_ids,
                 attention_mask=attention,
                 max_new_tokens=params.max_new_tokens,
@@ -108,7 +114,12 @@ class HFBackend:
                 **sampling,
             )
         self.model.train(was_training)
+        seqs = result.sequences if params.logprobs else result
         new = seqs[:, width:].tolist()
+        sampled_lp = None
+        if params.logprobs:
+            logits = torch.stack(result.logits, 1).float() / (1.0 if params.greedy else params.temperature)
+            sampled_lp = torch.log_softmax(logits, -1).gather(-1, seqs[:, width:, None]).squeeze(-1).tolist()
         out: list[list[Generation]] = []
         for i, prompt in enumerate(prompts):
             group = []
@@ -124,6 +135,7 @@ class HFBackend:
                         completion_ids=ids,
                         text=tok.decode(text_ids, skip_special_tokens=True),
                         finished=finished,
+                        logprobs=None if sampled_lp is None else tuple(sampled_lp[i * params.n + j][: len(ids)]),
                     )
                 )
             out.append(group)

@@ -14,8 +14,8 @@ reports generate / log-prob passes / update in wall and process-CPU seconds.
 
 ``--code NAME=DIR`` adds a project side running the checkout at DIR (default: this one as
 ``project``); ``--no-trl`` leaves TRL out. Ratios are per round, each code side over TRL (and
-over the first code side). ``--lock`` takes that file's flock around each step only, so a
-shared machine's other jobs get turns between steps. Differences that remain between the
+over the first code side). ``--lock`` takes that file's flock around each round only, so a
+shared machine's other jobs get turns between rounds. Differences that remain between the
 two setups are listed in experiments/performance/README.md.
 """
 
@@ -59,8 +59,8 @@ def problems(n: int) -> list[str]:
 
 
 class Side:
-    def __init__(self, name: str, argv: list[str], env: dict, settings: Settings, lock: str | None):
-        self.name, self.lock = name, lock
+    def __init__(self, name: str, argv: list[str], env: dict, settings: Settings):
+        self.name = name
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True, cwd=ROOT)
         self.proc.stdin.write(json.dumps(settings.to_dict()) + "\n")
         self.proc.stdin.flush()
@@ -73,14 +73,12 @@ class Side:
         return json.loads(line)
 
     def wait_ready(self) -> None:
-        with locked(self.lock):  # loading a model is CPU work too
-            self.ready = self._read()
+        self.ready = self._read()
 
     def step(self) -> dict:
-        with locked(self.lock):
-            self.proc.stdin.write("step\n")
-            self.proc.stdin.flush()
-            out = self._read()
+        self.proc.stdin.write("step\n")
+        self.proc.stdin.flush()
+        out = self._read()
         for key in ("wall", "cpu"):
             t = out[key]
             t["update"] = t["total"] - t.get("generate", 0.0) - t.get("logprobs", 0.0)
@@ -120,6 +118,11 @@ def load_average() -> str:
         return "?"
 
 
+def lens(out: dict) -> str:
+    p, c = out["prompt_lens"], out["completion_lens"]
+    return f"{min(p)}-{max(p)}/{min(c)}-{max(c)}"
+
+
 def spread(xs: list[float]) -> str:
     return f"median {statistics.median(xs):.2f} (min {min(xs):.2f}, max {max(xs):.2f}, n={len(xs)})"
 
@@ -132,50 +135,58 @@ def main() -> None:
     ap.add_argument("--autocast", choices=["bfloat16"], default=None, help="mixed precision on every side")
     ap.add_argument("--code", action="append", default=[], metavar="NAME=DIR", help="a project checkout to run")
     ap.add_argument("--no-trl", action="store_true")
-    ap.add_argument("--lock", default=None, help="flock this file around each step (shared machines)")
+    ap.add_argument("--lock", default=None, help="flock this file around set-up and each round (shared machines)")
+    ap.add_argument("--hold-lock", action="store_true", help="hold --lock for the whole run instead")
     ap.add_argument("--json", default=None, help="write every step's report here")
     args = ap.parse_args()
 
     codes = [c.split("=", 1) for c in args.code] or [["project", str(ROOT)]]
-    with locked(args.lock):
-        model_dir = smollm2_folder()
-    settings = Settings(model_dir=model_dir, prompts=problems(8), threads=args.threads, autocast=args.autocast)
+    trl_python = HERE / ".venv-trl/bin/python"
+    if not args.no_trl and not trl_python.exists():
+        raise SystemExit("no TRL environment: run `bash benchmarks/setup_trl` first")
     env_base = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "TOKENIZERS_PARALLELISM": "false"}
     sides: list[Side] = []
+    whole = locked(args.lock if args.hold_lock else None)
+    per_part = args.lock if not args.hold_lock else None
+    whole.__enter__()
     try:
-        for name, code in codes:
-            env = {**env_base, "PYTHONPATH": str(Path(code).resolve())}
-            sides.append(Side(name, [str(ROOT / ".venv/bin/python"), str(HERE / "sides.py"), "project"], env, settings, args.lock))
-        if not args.no_trl:
-            trl_python = HERE / ".venv-trl/bin/python"
-            if not trl_python.exists():
-                raise SystemExit("no TRL environment: run `bash benchmarks/setup_trl` first")
-            sides.append(Side("trl", [str(trl_python), str(HERE / "sides.py"), "trl"], env_base, settings, args.lock))
-        for s in sides:
-            s.wait_ready()
-        print(f"sides: {', '.join(s.name for s in sides)}; torch threads {args.threads}; autocast {args.autocast}; "
-              f"model {model_dir}", flush=True)
-        for i in range(args.warmup):
+        with locked(per_part):  # loading the models and warming up are CPU work too
+            model_dir = smollm2_folder()
+            settings = Settings(model_dir=model_dir, prompts=problems(8), threads=args.threads, autocast=args.autocast)
+            for name, code in codes:
+                env = {**env_base, "PYTHONPATH": str(Path(code).resolve())}
+                sides.append(Side(name, [str(ROOT / ".venv/bin/python"), str(HERE / "sides.py"), "project"], env, settings))
+            if not args.no_trl:
+                sides.append(Side("trl", [str(trl_python), str(HERE / "sides.py"), "trl"], env_base, settings))
             for s in sides:
-                out = s.step()
-                print(f"warm-up {i} {s.name}: total {out['cpu']['total']:.1f} CPU-s, prompts {out['prompt_lens']}, "
-                      f"completions {out['completion_lens']}", flush=True)
+                s.wait_ready()
+            print(f"sides: {', '.join(s.name for s in sides)}; torch threads {args.threads}; autocast {args.autocast}; "
+                  f"model {model_dir}", flush=True)
+            for i in range(args.warmup):
+                for s in sides:
+                    out = s.step()
+                    print(f"warm-up {i} {s.name}: total {out['cpu']['total']:.1f} CPU-s, "
+                          f"prompt/completion tokens {lens(out)}", flush=True)
         rounds = []
         for r in range(args.pairs):
             order = sides if r % 2 == 0 else sides[::-1]
             results = {}
-            for s in order:
-                results[s.name] = s.step()
-                results[s.name]["load"] = load_average()
+            with locked(per_part):  # a round at a time: the sides compare under the same load
+                for s in order:
+                    results[s.name] = s.step()
+                    results[s.name]["load"] = load_average()
             rounds.append(results)
             cells = "  ".join(
-                f"{n}: " + "/".join(f"{results[n]['cpu'][p]:.1f}" for p in PHASES) + f" (wall {results[n]['wall']['total']:.1f}, load {results[n]['load']})"
+                f"{n}: " + "/".join(f"{results[n]['cpu'][p]:.1f}" for p in PHASES)
+                + f" (wall {results[n]['wall']['total']:.1f}, load {results[n]['load']}, "
+                f"prompt/completion tokens {lens(results[n])})"
                 for n in results
             )
             print(f"round {r} [CPU-s generate/logprobs/update/total] {cells}", flush=True)
     finally:
         for s in sides:
             s.close()
+        whole.__exit__()
     if args.json:
         Path(args.json).write_text(json.dumps({"settings": settings.to_dict(), "rounds": rounds}, indent=1))
     report(rounds, [s.name for s in sides])

@@ -86,3 +86,27 @@ def test_backend_prefills_each_prompt_once_with_the_same_draws():
     groups = HFBackend(model, tok, batch_size=64).generate(prompts, SamplingParams(n=3, max_new_tokens=8, temperature=0.9))
     got = [g.completion_ids for group in groups for g in group]
     assert [p[: len(g)] for p, g in zip(plain, got)] == got
+
+
+def test_backend_returns_the_samplers_logprobs_equal_to_the_update_passes():
+    from selfplay.rl import batch_response_logprobs
+
+    tok = build_tokenizer()
+    torch.manual_seed(2)
+    model = tiny_llama(tok, hidden=32, layers=2).eval()
+    prompts = [tok(t).input_ids for t in ("add:", "123+456=")]
+    groups = HFBackend(model, tok, batch_size=64).generate(prompts, SamplingParams(n=3, max_new_tokens=6, temperature=0.8, logprobs=True))
+    gens = [g for group in groups for g in group]
+    width = max(len(g.prompt_ids) + len(g.completion_ids) for g in gens)
+    ids = torch.zeros(len(gens), width, dtype=torch.long)
+    attn, resp = torch.zeros_like(ids), torch.zeros_like(ids)
+    for i, g in enumerate(gens):
+        p, c = len(g.prompt_ids), len(g.completion_ids)
+        ids[i, : p + c] = torch.tensor(g.prompt_ids + g.completion_ids)
+        attn[i, : p + c] = 1
+        resp[i, p : p + c] = 1
+    lp, _ = batch_response_logprobs(model, ids, attn, resp, temperature=0.8, micro_batch_size=2)
+    for i, g in enumerate(gens):
+        assert len(g.logprobs) == len(g.completion_ids)
+        p = len(g.prompt_ids)
+        torch.testing.assert_close(lp[i, p : p + len(g.completion_ids)], torch.tensor(g.logprobs), atol=1e-5, rtol=0)
