@@ -5,20 +5,28 @@ set), the distribution the RL update's log-probabilities are computed under. Bec
 generates with the very module the optimizer updates, pushing weights after an update
 costs nothing here: ``update_weights`` only advances the version the worker reports.
 A vLLM backend (GPU extra) has to copy the weights instead.
+
+With ``n`` samples per prompt, each prompt is run through the model once (all but its last
+token, into a key/value cache that is then repeated ``n`` times) instead of ``n`` times, as
+``generate(num_return_sequences=n)`` would: the same distribution, the same random draws.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 
 from selfplay.messages import Generation, SamplingParams
+from selfplay.rl.forward import CACHE_KEY
 
 
 class HFBackend:
-    def __init__(self, model: torch.nn.Module, tokenizer, batch_size: int = 256):
+    def __init__(self, model: torch.nn.Module, tokenizer, batch_size: int = 256, precision=contextlib.nullcontext):
         self.model = model
         self.tokenizer = tokenizer
         self.batch_size = batch_size
+        self.precision = precision  # a context factory: mixed precision (agents/precision.py)
         self.weights_version = 0
 
     def update_weights(self) -> int:
@@ -48,20 +56,46 @@ class HFBackend:
             if params.greedy
             else dict(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=0)
         )
+        if params.min_new_tokens:
+            sampling["min_new_tokens"] = params.min_new_tokens
         was_training = self.model.training
         self.model.eval()
         device = next(self.model.parameters()).device
-        seqs = self.model.generate(
-            input_ids=input_ids.to(device),
-            attention_mask=attention.to(device),
-            max_new_tokens=params.max_new_tokens,
-            num_return_sequences=params.n,
-            pad_token_id=tok.pad_token_id,
-            eos_token_id=tok.eos_token_id,
-            **sampling,
-        )
+        input_ids, attention = input_ids.to(device), attention.to(device)
+        with self.precision():
+            if params.n > 1 and width > 1:
+                # Prefill each prompt once (all but its last token, which generate runs itself
+                # to get the first logits), then one copy of its cache per sample.
+                prefix = attention[:, :-1]
+                positions = (prefix.cumsum(-1) - 1).masked_fill(prefix == 0, 0)
+                cache = getattr(
+                    self.model(input_ids=input_ids[:, :-1], attention_mask=prefix, position_ids=positions,
+                               use_cache=True, logits_to_keep=1),
+                    CACHE_KEY,
+                )
+                cache.batch_repeat_interleave(params.n)
+                input_ids, attention = input_ids.repeat_interleave(params.n, 0), attention.repeat_interleave(params.n, 0)
+                extra = {CACHE_KEY: cache}
+            else:
+                extra = dict(num_return_sequences=params.n)
+            if params.logprobs:
+                extra.update(output_logits=True, return_dict_in_generate=True)
+            result = self.model.generate(
+                input_ids=input_ids,
+                attention_mask=attention,
+                max_new_tokens=params.max_new_tokens,
+                pad_token_id=tok.pad_token_id,
+                eos_token_id=tok.eos_token_id,
+                **extra,
+                **sampling,
+            )
         self.model.train(was_training)
+        seqs = result.sequences if params.logprobs else result
         new = seqs[:, width:].tolist()
+        sampled_lp = None
+        if params.logprobs:
+            logits = torch.stack(result.logits, 1).float() / (1.0 if params.greedy else params.temperature)
+            sampled_lp = torch.log_softmax(logits, -1).gather(-1, seqs[:, width:, None]).squeeze(-1).tolist()
         out: list[list[Generation]] = []
         for i, prompt in enumerate(prompts):
             group = []
@@ -77,6 +111,7 @@ class HFBackend:
                         completion_ids=ids,
                         text=tok.decode(text_ids, skip_special_tokens=True),
                         finished=finished,
+                        logprobs=None if sampled_lp is None else tuple(sampled_lp[i * params.n + j][: len(ids)]),
                     )
                 )
             out.append(group)

@@ -8,25 +8,31 @@ plain dataclass of token ids and numbers, so it works the same in or out of Ray.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import time
 from pathlib import Path
 
 import torch
 import transformers
 
-from agents import lora
+from agents import lora, precision
 from agents.generation import HFBackend
 from agents.models import encode_prompts, load_model
+from agents.perf import ModelFlops, matmul_peak
 from selfplay import rng_state
 from selfplay.fingerprint import fingerprint
 from selfplay.messages import Generation, SamplingParams, TrainResult, TrainSample
 from selfplay.rl import (
     AlgoConfig,
+    ForwardWork,
     TrainBatch,
     apply_kl_in_reward,
+    batch_response_logprobs,
     build_optimizer,
-    chunked_logprobs,
     compute_advantages,
+    is_on_policy,
     ppo_update,
     warmup_lr,
 )
@@ -62,15 +68,36 @@ class PolicyWorker:
         self.chat_template = model_cfg.chat_template
         self.model, self.tokenizer, self.adapter = model, tokenizer, adapter
         self.model.train()
-        needs_ref = algo.use_kl_loss or algo.use_kl_in_reward
-        # The starting policy, frozen; always kept for the KL diagnostic.
-        self.ref = lora.frozen_reference(self.model)
-        self.needs_ref = needs_ref
+        self.device = model_cfg.device
+        self.autocast = getattr(model_cfg, "autocast", None)
+        precision.check(self.autocast)
+        # The starting policy, frozen, kept only where a KL term uses it: without one, its
+        # copy and its forward pass every update would buy only a diagnostic (and the `kl`
+        # metric is then not reported). Its fingerprint identifies the starting weights on
+        # resume either way, so without a copy it is taken now, before any update.
+        self.needs_ref = algo.use_kl_loss or algo.use_kl_in_reward
+        self.ref = lora.frozen_reference(self.model) if self.needs_ref else None
+        if self.ref is None and not lora.is_lora(self.model):
+            self.reference_fingerprint()
         self.optimizer = build_optimizer(self.model, algo)
         self.updates = 0  # train() calls so far: the warm-up schedule's clock
         self.shuffle = torch.Generator().manual_seed(seed)
-        self.backend = HFBackend(self.model, self.tokenizer, generation_batch_size)
-        self.device = model_cfg.device
+        self.backend = HFBackend(self.model, self.tokenizer, generation_batch_size, precision=self.precision)
+        self.flops = ModelFlops.of(self.model)
+
+    def precision(self):
+        """The mixed-precision context of sampling, log-prob passes and the update."""
+        return precision.autocast(self.autocast, self.device)
+
+    @contextlib.contextmanager
+    def _sampling_mode(self):
+        """The module as the sampler runs it (eval mode: no dropout), then back."""
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            yield
+        finally:
+            self.model.train(was_training)
 
     # -- generation -------------------------------------------------------------------------
     def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
@@ -91,12 +118,29 @@ class PolicyWorker:
         return ids.to(self.device), attn.to(self.device), resp.to(self.device)
 
     def train(self, samples: list[TrainSample], temperature: float) -> TrainResult:
+        t_start = time.perf_counter()
         ids, attn, resp = self._batch(samples)
         rows = self.algo.ppo_micro_batch_size
-        old = chunked_logprobs(self.model, ids, attn, temperature=temperature, micro_batch_size=rows)
-        ref = chunked_logprobs(self.ref, ids, attn, temperature=temperature, micro_batch_size=rows)
-        rewards = torch.tensor([s.reward for s in samples], dtype=torch.float32)
+        passes = functools.partial(batch_response_logprobs, temperature=temperature, micro_batch_size=rows)
         metrics: dict[str, float] = {}
+        no_grad_work, train_work = ForwardWork(), ForwardWork()
+        # Old log-probs: only where the ratio can differ from 1 (or the KL reward needs the
+        # sampling policy's log-probs); in the sampler's mode, so they are the sampler's.
+        old = None
+        if not is_on_policy(self.algo, len(samples)) or self.algo.use_kl_in_reward:
+            t = time.perf_counter()
+            with self._sampling_mode(), self.precision():
+                old, work = passes(self.model, ids, attn, resp)
+            no_grad_work += work
+            metrics["time/old_logprobs_s"] = time.perf_counter() - t
+        ref = None
+        if self.ref is not None:
+            t = time.perf_counter()
+            with self.precision():
+                ref, work = passes(self.ref, ids, attn, resp)
+            no_grad_work += work
+            metrics["time/ref_logprobs_s"] = time.perf_counter() - t
+        rewards = torch.tensor([s.reward for s in samples], dtype=torch.float32)
         if self.algo.use_kl_in_reward:
             rewards, kl_mean = apply_kl_in_reward(
                 rewards, old.cpu(), ref.cpu(), resp.cpu(), self.algo.kl_reward_coef, self.algo.kl_reward_type
@@ -111,9 +155,31 @@ class PolicyWorker:
             group["lr"] = warmup_lr(self.algo, self.updates)
         self.updates += 1
         metrics["lr"] = self.optimizer.param_groups[0]["lr"]
-        metrics.update(ppo_update(self.model, self.optimizer, batch, self.algo, temperature=temperature, generator=self.shuffle))
+        with self.precision():
+            update = ppo_update(
+                self.model, self.optimizer, batch, self.algo, temperature=temperature, generator=self.shuffle, work=train_work
+            )
+        if ref is None:
+            update.pop("kl")  # no reference: not measured (ppo_update's 0.0 would read as "no drift")
+        metrics.update(update)
+        t = time.perf_counter()
         metrics["weights_version"] = float(self.backend.update_weights())
+        metrics["time/weight_push_s"] = time.perf_counter() - t
+        metrics.update(self._perf_metrics(samples, no_grad_work, train_work, metrics, time.perf_counter() - t_start))
         return TrainResult(metrics, adv.tolist())
+
+    def _perf_metrics(self, samples, no_grad_work: ForwardWork, train_work: ForwardWork, metrics, total_s: float):
+        """Throughput over the whole train() call; MFU over its forward/backward passes."""
+        tokens = sum(len(s.prompt_ids) + len(s.completion_ids) for s in samples)
+        pass_s = sum(metrics.get(f"time/{k}_s", 0.0) for k in ("old_logprobs", "ref_logprobs", "forward_backward"))
+        flops = self.flops.forward(no_grad_work) + self.flops.train(train_work)
+        peak = matmul_peak(precision.compute_dtype(self.autocast, self.model), self.device)
+        return {
+            "time/total_s": total_s,
+            "throughput/train_tokens_per_s": tokens / total_s if total_s > 0 else 0.0,
+            "perf/flops": flops,
+            "perf/mfu": flops / pass_s / peak if pass_s > 0 else 0.0,
+        }
 
     # -- checkpoints ------------------------------------------------------------------------
     def save(self, directory: str) -> None:

@@ -123,8 +123,13 @@ def _start_local(cluster) -> None:
     import ray
 
     # Always a fresh Ray of this run's own, even where RAY_ADDRESS or a `ray start` cluster on
-    # this machine would make a plain ray.init() connect to that instead.
-    ctx = ray.init(address="local", num_cpus=cluster.num_cpus, include_dashboard=False, log_to_driver=True, configure_logging=False)
+    # this machine would make a plain ray.init() connect to that instead. worker_niceness: Ray
+    # starts workers at nice 15, which on a shared host gives the actors that do all the model
+    # work a fraction of a normal process's CPU.
+    ctx = ray.init(
+        address="local", num_cpus=cluster.num_cpus, include_dashboard=False, log_to_driver=True,
+        configure_logging=False, _system_config={"worker_niceness": 0},
+    )
     log.info("started a local Ray: %s", ctx.address_info.get("session_dir"))
 
 

@@ -30,6 +30,9 @@ class ModelConfig:
     chat_template: bool = False  # wrap prompts in the tokenizer's chat template
     dtype: str = "float32"
     device: str = "cpu"
+    # Mixed precision: null, or "bfloat16" (matmuls under torch.autocast; weights, optimizer
+    # and log-softmax stay float32). agents/precision.py, experiments/performance/.
+    autocast: Optional[str] = None
     lora: LoraConfig = field(default_factory=LoraConfig)  # adapters only train when enabled
 
 
@@ -139,6 +142,8 @@ def validate(cfg: Config) -> None:
         raise ValueError(f"{key}={value!r}: {why}")
 
     cfg.algo.validate()
+    if cfg.model.autocast not in (None, "bfloat16", "float16"):
+        bad("model.autocast", cfg.model.autocast, "must be null, bfloat16 or float16")
     sp = cfg.selfplay
     for key in ("topics_per_step", "proposals_per_topic", "attempts_per_problem"):
         if getattr(sp, key) < 1:

@@ -18,6 +18,8 @@ class SamplingParams:
     n: int = 1
     top_p: float = 1.0
     greedy: bool = False
+    min_new_tokens: int = 0  # EOS is not sampled before this many tokens (benchmarks force lengths with it)
+    logprobs: bool = False  # also return each sampled token's log-prob under the sampler (diagnostics)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class Generation:
     completion_ids: list[int]
     text: str
     finished: bool
+    # log p(token) of each completion token under the sampler's logits / temperature (before
+    # logits processors such as min_new_tokens); only with SamplingParams.logprobs.
+    logprobs: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)

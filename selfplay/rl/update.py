@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass, fields
 
 import torch
@@ -14,6 +15,7 @@ from torch import Tensor
 from selfplay.rl.aggregation import aggregate_loss
 from selfplay.rl.config import AlgoConfig
 from selfplay.rl.entropy import entropy_from_logits
+from selfplay.rl.forward import ForwardWork, micro_batch_order, response_logprobs
 from selfplay.rl.kl import kl_penalty
 from selfplay.rl.policy_loss import policy_loss
 
@@ -75,7 +77,9 @@ class TrainBatch:
     input_ids: Tensor  # long
     attention_mask: Tensor
     response_mask: Tensor  # 1 on the response tokens to train on (0 on prompt, pad, masked samples)
-    old_logprobs: Tensor  # token_logprobs of the policy that sampled (same temperature)
+    # token_logprobs of the policy that sampled (same temperature); None when the update is
+    # exactly on-policy (is_on_policy): the current log-probs, detached, are the same numbers.
+    old_logprobs: Tensor | None
     ref_logprobs: Tensor | None  # reference model's token_logprobs, None without a reference
     advantages: Tensor  # float, one per sequence
 
@@ -124,6 +128,14 @@ def warmup_lr(cfg: AlgoConfig, update: int) -> float:
     return cfg.lr * min(1.0, (update + 1) / cfg.lr_warmup_steps)
 
 
+def is_on_policy(cfg: AlgoConfig, batch_size: int) -> bool:
+    """Whether the update takes exactly one optimizer step from the sampling policy: one epoch,
+    one mini-batch. Then the old policy *is* the current one at every forward, the ratio is 1,
+    and a separate old-policy pass would only recompute the current log-probs (verl skips it
+    the same way)."""
+    return cfg.ppo_epochs == 1 and (cfg.ppo_mini_batch_size == 0 or cfg.ppo_mini_batch_size >= batch_size)
+
+
 def _chunks(n: int, size: int) -> list[slice]:
     size = size if size > 0 else max(n, 1)
     return [slice(i, min(i + size, n)) for i in range(0, n, size)]
@@ -137,21 +149,37 @@ def ppo_update(
     *,
     temperature: float = 1.0,
     generator: torch.Generator | None = None,
+    work: ForwardWork | None = None,
 ) -> dict[str, float]:
     """Train `model` on `batch`; returns metrics averaged over the update.
+
+    Forward passes share each micro-batch's distinct prompts and compute the output layer
+    only at response positions (``selfplay.rl.forward``); micro-batches are cut from each
+    mini-batch in ``micro_batch_order`` (same rows per optimizer step, less padding).
+    ``batch.old_logprobs=None`` is allowed when ``is_on_policy``: the current log-probs,
+    detached, stand in. ``work`` (optional) accumulates what the forward passes computed.
 
     loss, pg_loss, grad_norm: means over optimizer steps (grad_norm before clipping);
     kl, entropy, clip fractions, approx_kl: means over every response token seen;
     kl: cfg.kl_loss_type estimate of KL(policy || ref), also logged when the KL is not in
         the loss (0.0 without ref_logprobs);
-    num_tokens: response tokens in the batch (per epoch).
+    num_tokens: response tokens in the batch (per epoch);
+    time/forward_backward_s, time/optimizer_s: wall seconds of the passes and of the
+        optimizer steps (clipping included).
     The model's train/eval mode is the caller's business (no dropout: ratios start at 1).
     """
     cfg.validate()
     if cfg.use_kl_loss and batch.ref_logprobs is None:
         raise ValueError("algo.use_kl_loss=True needs TrainBatch.ref_logprobs")
-    device = next(model.parameters()).device
     n = len(batch)
+    if batch.old_logprobs is None and not is_on_policy(cfg, n):
+        raise ValueError(
+            "TrainBatch.old_logprobs=None needs an on-policy update (algo.ppo_epochs=1 and one mini-batch); "
+            f"got ppo_epochs={cfg.ppo_epochs}, ppo_mini_batch_size={cfg.ppo_mini_batch_size} for {n} rows"
+        )
+    device = next(model.parameters()).device
+    work = work if work is not None else ForwardWork()
+    t_passes = t_optimizer = 0.0
     # One norm_length for the whole update, so every mini/micro-batch divides by the same constant.
     norm_length = cfg.loss_agg_norm_length
     if norm_length is None:
@@ -179,19 +207,25 @@ def ppo_update(
             )
             optimizer.zero_grad(set_to_none=True)
             mini_loss = mini_pg = 0.0
+            t0 = time.perf_counter()
+            rows = torch.tensor(micro_batch_order(mini.input_ids, mini.attention_mask, mini.response_mask))
             for micro_rows in _chunks(len(mini), cfg.ppo_micro_batch_size):
-                mb = mini.select(micro_rows).to(device)
-                logp, entropy = token_logprobs(
+                mb = mini.select(rows[micro_rows]).to(device)
+                fwd = response_logprobs(
                     model,
                     mb.input_ids,
                     mb.attention_mask,
+                    mb.response_mask,
                     temperature=temperature,
                     with_entropy=True,
                     entropy_grad=cfg.entropy_coeff > 0,
                 )
+                logp, entropy = fwd.logprobs, fwd.entropy
+                work += fwd.work
+                old = mb.old_logprobs if mb.old_logprobs is not None else logp.detach()
                 pg = policy_loss(
                     logp,
-                    mb.old_logprobs,
+                    old,
                     mb.advantages,
                     mb.response_mask,
                     clip_ratio_low=cfg.clip_ratio_low,
@@ -211,7 +245,8 @@ def ppo_update(
                 if cfg.entropy_coeff > 0:
                     # A bonus: maximising entropy, so it is subtracted from the loss.
                     loss = loss - cfg.entropy_coeff * aggregate_loss(entropy, mask, cfg.loss_agg_mode, **agg)
-                loss.backward()
+                if loss.requires_grad:  # a micro-batch without response tokens has nothing to run
+                    loss.backward()
 
                 micro_tokens = float(mask.sum())
                 seen_tokens += micro_tokens
@@ -220,6 +255,8 @@ def ppo_update(
                     totals[k] += getattr(pg, k) * micro_tokens
                 mini_loss += float(loss.detach())
                 mini_pg += float(pg.loss.detach())
+            t1 = time.perf_counter()
+            t_passes += t1 - t0
 
             grad_norm = float(torch.nn.utils.clip_grad_norm_(params, cfg.max_grad_norm))
             if math.isfinite(grad_norm):
@@ -227,6 +264,7 @@ def ppo_update(
             else:
                 log.warning("non-finite grad norm %s: optimizer step skipped", grad_norm)
             optimizer.zero_grad(set_to_none=True)
+            t_optimizer += time.perf_counter() - t1
             step_losses.append(mini_loss)
             step_pg_losses.append(mini_pg)
             grad_norms.append(grad_norm)
@@ -247,4 +285,6 @@ def ppo_update(
         "clip_fraction_high": per_token["clip_fraction_high"],
         "approx_kl": per_token["approx_kl"],
         "num_tokens": float(batch.response_mask.sum()),
+        "time/forward_backward_s": t_passes,
+        "time/optimizer_s": t_optimizer,
     }

@@ -18,6 +18,8 @@ METRIC_KEYS = {
     "clip_fraction_high",
     "approx_kl",
     "num_tokens",
+    "time/forward_backward_s",
+    "time/optimizer_s",
 }
 
 

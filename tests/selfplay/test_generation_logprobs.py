@@ -53,3 +53,51 @@ def test_backend_cuts_completions_at_eos_and_keeps_prompt_order():
             assert tok.eos_token_id not in g.completion_ids[:-1]
             assert g.finished == (g.completion_ids[-1:] == [tok.eos_token_id])
             assert len(g.completion_ids) <= 5
+
+
+def test_backend_prefills_each_prompt_once_with_the_same_draws():
+    """n samples of a prompt from one prefill of it: the same completions, from the same
+    random draws, as generate(num_return_sequences=n), which runs the prompt n times."""
+    tok = build_tokenizer()
+    torch.manual_seed(0)
+    model = tiny_llama(tok, hidden=32, layers=2).eval()
+    prompts = [tok(t).input_ids for t in ("add:", "7+5=", "123+456=", "mul:")]
+    width = max(map(len, prompts))
+    ids = torch.full((len(prompts), width), tok.pad_token_id)
+    mask = torch.zeros_like(ids)
+    for i, p in enumerate(prompts):
+        ids[i, width - len(p):] = torch.tensor(p)
+        mask[i, width - len(p):] = 1
+    torch.manual_seed(5)
+    plain = model.generate(
+        input_ids=ids, attention_mask=mask, do_sample=True, temperature=0.9, top_k=0, top_p=1.0, max_new_tokens=8,
+        num_return_sequences=3, pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id,
+    )[:, width:].tolist()
+    torch.manual_seed(5)
+    groups = HFBackend(model, tok, batch_size=64).generate(prompts, SamplingParams(n=3, max_new_tokens=8, temperature=0.9))
+    got = [g.completion_ids for group in groups for g in group]
+    assert [p[: len(g)] for p, g in zip(plain, got)] == got
+
+
+def test_backend_returns_the_samplers_logprobs_equal_to_the_update_passes():
+    from selfplay.rl import batch_response_logprobs
+
+    tok = build_tokenizer()
+    torch.manual_seed(2)
+    model = tiny_llama(tok, hidden=32, layers=2).eval()
+    prompts = [tok(t).input_ids for t in ("add:", "123+456=")]
+    groups = HFBackend(model, tok, batch_size=64).generate(prompts, SamplingParams(n=3, max_new_tokens=6, temperature=0.8, logprobs=True))
+    gens = [g for group in groups for g in group]
+    width = max(len(g.prompt_ids) + len(g.completion_ids) for g in gens)
+    ids = torch.zeros(len(gens), width, dtype=torch.long)
+    attn, resp = torch.zeros_like(ids), torch.zeros_like(ids)
+    for i, g in enumerate(gens):
+        p, c = len(g.prompt_ids), len(g.completion_ids)
+        ids[i, : p + c] = torch.tensor(g.prompt_ids + g.completion_ids)
+        attn[i, : p + c] = 1
+        resp[i, p : p + c] = 1
+    lp, _ = batch_response_logprobs(model, ids, attn, resp, temperature=0.8, micro_batch_size=2)
+    for i, g in enumerate(gens):
+        assert len(g.logprobs) == len(g.completion_ids)
+        p = len(g.prompt_ids)
+        torch.testing.assert_close(lp[i, p : p + len(g.completion_ids)], torch.tensor(g.logprobs), atol=1e-5, rtol=0)

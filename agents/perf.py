@@ -1,0 +1,78 @@
+"""FLOP accounting of the policy's forward passes and this machine's matmul peak, for the
+``perf/mfu`` metric: achieved FLOP/s over the peak that a short matmul probe measures once
+per process (per dtype and thread count).
+
+FLOPs count what the passes computed on real tokens (``selfplay.rl.forward.ForwardWork``):
+2 per weight per token in the decoder's linear layers, 2 per output-layer weight per row of
+logits, 4 per (query, key) pair per attention channel (scores and the weighted sum).
+Padding, norms, activations and the softmaxes are not counted. A training pass costs the
+forward plus its backward: the input gradients (1x the forward) and the weight gradients of
+the trainable share of the weights (up to 1x more).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import torch
+
+from selfplay.rl.forward import ForwardWork
+
+
+@dataclass(frozen=True)
+class ModelFlops:
+    linear_params: int  # weights of the linear layers every token passes (output layer excluded)
+    output_params: int  # output layer weights (hidden x vocabulary)
+    attention_width: int  # layers x heads x head_dim
+    trainable_fraction: float  # share of the linear + output weights that get gradients
+
+    @classmethod
+    def of(cls, model: torch.nn.Module) -> ModelFlops:
+        out = model.get_output_embeddings()
+        linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear) and m is not out]
+        linear = sum(m.weight.numel() for m in linears)
+        output = out.weight.numel()
+        trainable = sum(m.weight.numel() for m in linears if m.weight.requires_grad)
+        trainable += output if out.weight.requires_grad else 0
+        cfg = model.config
+        heads = cfg.num_attention_heads
+        head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // heads
+        return cls(linear, output, cfg.num_hidden_layers * heads * head_dim, trainable / max(linear + output, 1))
+
+    def forward(self, work: ForwardWork) -> float:
+        return (
+            2.0 * self.linear_params * work.tokens
+            + 2.0 * self.output_params * work.logit_rows
+            + 4.0 * self.attention_width * work.attention_pairs
+        )
+
+    def train(self, work: ForwardWork) -> float:
+        return self.forward(work) * (2.0 + self.trainable_fraction)
+
+
+_PEAKS: dict[tuple, float] = {}
+
+
+def matmul_peak(dtype: torch.dtype, device: str = "cpu", size: int = 1024, calls: int = 8) -> float:
+    """FLOP/s of the fastest of ``calls`` square matmuls of ``dtype`` on ``device`` at torch's
+    current thread count; measured once per process and key (about 0.2 s on a CPU core)."""
+    key = (dtype, str(device), torch.get_num_threads(), size)
+    if key not in _PEAKS:
+        a = torch.randn(size, size, device=device).to(dtype)
+        b = torch.randn(size, size, device=device).to(dtype)
+        torch.mm(a, b)  # warm-up: first-call allocation and kernel selection
+        best = float("inf")
+        for _ in range(calls):
+            _sync(device)
+            t = time.perf_counter()
+            torch.mm(a, b)
+            _sync(device)
+            best = min(best, time.perf_counter() - t)
+        _PEAKS[key] = 2.0 * size**3 / best
+    return _PEAKS[key]
+
+
+def _sync(device: str) -> None:
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
