@@ -74,6 +74,7 @@ def project_side(s: Settings) -> None:
         clock.add("total", time.perf_counter() - w, time.process_time() - c)
         send({
             **clock.report(),
+            "rows": [[len(x.prompt_ids), len(x.completion_ids)] for x in samples],
             "prompt_lens": sorted({len(x.prompt_ids) for x in samples}),
             "completion_lens": sorted({len(x.completion_ids) for x in samples}),
             "reward_mean": sum(x.reward for x in samples) / len(samples),
@@ -130,7 +131,7 @@ def trl_side(s: Settings) -> None:
         disable_tqdm=True,
     )
     clock = PhaseClock()
-    state = {"lens": [], "prompt_lens": []}
+    state = {"lens": [], "prompt_lens": [], "rows": []}
 
     class Pause(TrainerCallback):
         """Between optimizer steps: report the last step, wait for the next command."""
@@ -153,6 +154,7 @@ def trl_side(s: Settings) -> None:
             clock.add("total", time.perf_counter() - w, time.process_time() - c)
             send({
                 **clock.report(),
+                "rows": state["rows"],
                 "prompt_lens": sorted(set(state["prompt_lens"])),
                 "completion_lens": sorted(set(state["lens"])),
             })
@@ -164,6 +166,7 @@ def trl_side(s: Settings) -> None:
         state["prompt_lens"] = [len(p) for p in prompt_ids]
         out = clock.timed("generate", generate)(prompt_ids, *a, **kw)
         state["lens"].extend(len(c) for c in out[0])
+        state["rows"] = [[len(p), len(c)] for p, c in zip(prompt_ids, out[0])]
         return out
 
     trainer._generate_single_turn = generate_timed

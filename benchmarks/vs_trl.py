@@ -138,7 +138,17 @@ def main() -> None:
     ap.add_argument("--lock", default=None, help="flock this file around set-up and each round (shared machines)")
     ap.add_argument("--hold-lock", action="store_true", help="hold --lock for the whole run instead")
     ap.add_argument("--json", default=None, help="write every step's report here")
+    ap.add_argument("--from-json", default=None, help="only report a --json file of an earlier run")
     args = ap.parse_args()
+    if args.from_json:
+        data = json.loads(Path(args.from_json).read_text())
+        names = list(data["rounds"][0])
+        report(data["rounds"], names)
+        if all("rows" in r[n] for r in data["rounds"] for n in names):
+            with locked(args.lock):
+                flops_report(data["rounds"], names, data["settings"]["model_dir"], data["settings"]["threads"],
+                             data["settings"]["autocast"])
+        return
 
     codes = [c.split("=", 1) for c in args.code] or [["project", str(ROOT)]]
     trl_python = HERE / ".venv-trl/bin/python"
@@ -190,6 +200,51 @@ def main() -> None:
     if args.json:
         Path(args.json).write_text(json.dumps({"settings": settings.to_dict(), "rounds": rounds}, indent=1))
     report(rounds, [s.name for s in sides])
+    with locked(args.lock if not args.hold_lock else None):
+        flops_report(rounds, [s.name for s in sides], model_dir, args.threads, args.autocast)
+
+
+def nominal_work(rows: list[list[int]]):
+    """The work of a full forward over each row's real tokens, logits at every position: what
+    a pass that shares nothing and scores everything computes (padding not counted)."""
+    from selfplay.rl.forward import ForwardWork
+
+    return ForwardWork(
+        tokens=sum(p + c for p, c in rows),
+        logit_rows=sum(p + c - 1 for p, c in rows),
+        attention_pairs=sum((p + c) * (p + c + 1) // 2 for p, c in rows),
+    )
+
+
+def flops_report(rounds: list[dict], names: list[str], model_dir: str, threads: int, autocast: str | None) -> None:
+    """Achieved FLOP/s of each side's log-prob and training passes (per CPU-second of those
+    phases) over this machine's matmul peak (agents/perf.py's probe, this many threads)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from agents.perf import ModelFlops, matmul_peak
+
+    torch.set_num_threads(threads)
+    with torch.device("meta"):
+        flops = ModelFlops.of(AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(model_dir)))
+    peaks = {"float32": matmul_peak(torch.float32), "bfloat16": matmul_peak(torch.bfloat16)}
+    peak = peaks[autocast or "float32"]
+    print(f"\nmatmul peak ({threads} thread(s), 1024^3, best of 8): float32 {peaks['float32'] / 1e9:.1f} GFLOP/s, "
+          f"bfloat16 {peaks['bfloat16'] / 1e9:.1f} GFLOP/s")
+    print("log-prob + update passes: FLOPs executed per CPU-s / peak (MFU); the same work counted as a full pass "
+          "over every row (work-equivalent):")
+    for n in names:
+        executed, equivalent = [], []
+        for r in rounds:
+            out = r[n]
+            seconds = out["cpu"]["logprobs"] + out["cpu"]["update"]
+            work = nominal_work(out["rows"])
+            no_grad = 1 if n == "trl" or "perf/flops" in out.get("metrics", {}) else 2  # old checkouts: old + ref
+            full = no_grad * flops.forward(work) + flops.train(work)
+            done = out.get("metrics", {}).get("perf/flops", full)
+            executed.append(done / seconds / peak)
+            equivalent.append(full / seconds / peak)
+        print(f"  {n:10s} MFU {spread(executed)}; work-equivalent {spread(equivalent)}")
 
 
 def report(rounds: list[dict], names: list[str]) -> None:

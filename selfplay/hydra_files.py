@@ -19,7 +19,8 @@ def write_hydra_dir(run_dir: Path, task_cfg: DictConfig, hydra_cfg: DictConfig) 
     """``task_cfg``: the task function's config; ``hydra_cfg``: ``HydraConfig.instance().cfg``."""
     out = run_dir / SUBDIR
     out.mkdir(parents=True, exist_ok=True)
-    for name, cfg in (("config.yaml", task_cfg), ("hydra.yaml", hydra_cfg), ("overrides.yaml", hydra_cfg.hydra.overrides.task)):
+    files = {"config.yaml": task_cfg, "hydra.yaml": hydra_cfg, "overrides.yaml": hydra_cfg.hydra.overrides.task}
+    for name, cfg in files.items():
         tmp = out / f".{name}.tmp"
         tmp.write_text(OmegaConf.to_yaml(cfg), encoding="utf-8")
         tmp.replace(out / name)  # whole files only, even if killed mid-way

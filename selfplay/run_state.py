@@ -8,8 +8,8 @@
   each role's folder holds its own adapter (``model/<role>/``) and optimizer;
 - ``driver_state.pkl``: the step, the curriculum controller's state, the driver's random
   state, the loggers' positions and the config changes accepted so far (``DriverState``);
-- ``config.yaml``: the resolved config of the run that wrote it (Hydra rewrites
-  ``.hydra/`` on every invocation; this copy is what a resume is checked against);
+- ``config.yaml``: the resolved config of the run that wrote it (``.hydra/`` shows only the
+  latest invocation; this copy is what a resume is checked against);
 - ``COMPLETE``: the marker with every file's size and sha256, written last
   (``selfplay/checkpoint.py``).
 

@@ -78,3 +78,11 @@ def test_bfloat16_autocast_keeps_float32_weights(toy_model_dir):
 def test_unknown_autocast_is_refused(toy_model_dir):
     with pytest.raises(ValueError, match="model.autocast"):
         make(toy_model_dir, autocast="int8")
+
+
+def test_kl_in_reward_keeps_the_sampling_policys_pass(toy_model_dir):
+    worker = make(toy_model_dir, AlgoConfig(lr=1e-3, use_kl_loss=False, use_kl_in_reward=True, kl_reward_coef=0.1))
+    metrics = worker.train(rollout(worker), 1.0).metrics
+    # The shaped reward needs the sampler's log-probs before the update, even on-policy.
+    assert {"time/old_logprobs_s", "time/ref_logprobs_s", "kl_in_reward", "kl"} <= set(metrics)
+    assert metrics["kl_in_reward"] == pytest.approx(0.0, abs=1e-5)  # the policy is still the reference

@@ -70,3 +70,39 @@ def test_unsafe_mode_warns_every_time():
     assert len(unsafe) == 3  # construction, run, run_many
     assert "WITHOUT a sandbox" in str(unsafe[0].message)
     assert a.stdout == "1\n" and b[0].stdout == "2\n" and b[1].limit_hit == "wall"
+
+
+HOLDER = """
+from verifiers.sandbox import make_executor, Program, SandboxLimits
+ex = make_executor("bwrap", workers=1)
+print(ex._leases[0].uid, flush=True)
+ex.run(Program("import os, time\\nif os.fork() == 0:\\n    os.setsid()\\n    time.sleep(100)\\nprint('up', flush=True)\\ntime.sleep(100)"),
+       SandboxLimits(wall_s=100))
+"""
+
+
+def test_sandbox_dies_with_a_killed_host_process(sandbox_executor):
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from verifiers.sandbox.slots import uid_processes
+
+    def alive(uid):  # zombies are dead; whoever reaps them
+        return [p for p in uid_processes(uid)
+                if Path(f"/proc/{p}/stat").exists() and Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[2])
+    uid = int(holder.stdout.readline())
+    deadline = time.monotonic() + 10
+    while len(alive(uid)) < 3 and time.monotonic() < deadline:  # bwrap, the program, its child
+        time.sleep(0.02)
+    assert len(alive(uid)) == 3
+    holder.kill()
+    holder.wait()
+    deadline = time.monotonic() + 5
+    while alive(uid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert alive(uid) == []

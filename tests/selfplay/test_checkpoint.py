@@ -129,14 +129,18 @@ def parts(files):
 )
 def test_weights_that_were_bad_when_written_are_caught_on_reading(tmp_path, payload, why):
     """The hash matches (the damage predates the marker); reading the file back finds it."""
-    older = save_checkpoint(tmp_path, 2, parts({"policy/model.safetensors": lambda p: save_file({"w": torch.ones(2)}, p)}), keep=5)
+    good = parts({"policy/model.safetensors": lambda p: save_file({"w": torch.ones(2)}, p)})
+    older = save_checkpoint(tmp_path, 2, good, keep=5)
     newer = save_checkpoint(tmp_path, 4, parts({"policy/model.safetensors": payload}), keep=5)
     assert f"policy/model.safetensors: {why}" in problem(newer)
     assert latest_checkpoint(tmp_path) == older
 
 
 def test_non_finite_optimizer_state_is_caught_on_reading(tmp_path):
-    state = {"optimizer": {"state": {0: {"exp_avg_sq": torch.tensor([0.5, float("inf")])}}}, "rng": {"torch": torch.zeros(4, dtype=torch.uint8)}}
+    state = {
+        "optimizer": {"state": {0: {"exp_avg_sq": torch.tensor([0.5, float("inf")])}}},
+        "rng": {"torch": torch.zeros(4, dtype=torch.uint8)},  # not floating point: not checked
+    }
     path = save_checkpoint(tmp_path, 4, parts({"trainer_state.pt": lambda p: torch.save(state, p)}), keep=5)
     assert "trainer_state.pt: non-finite values in optimizer.state.0.exp_avg_sq" in problem(path)
 

@@ -41,7 +41,7 @@ def _xor(b: bytes) -> bytes:
 
 
 DAMAGES = {
-    "flipped": lambda b: b[: len(b) // 2] + _xor(b[len(b) // 2 : len(b) // 2 + 64]) + b[len(b) // 2 + 64 :],  # size kept
+    "flipped": lambda b: b[: len(b) // 2] + _xor(b[len(b) // 2 :][:64]) + b[len(b) // 2 + 64 :],  # size kept
     "truncated": lambda b: b[: len(b) // 2],
     "header": lambda b: _xor(b[:16]) + b[16:],  # size kept
 }

@@ -79,8 +79,9 @@ def test_an_explicitly_named_checkpoint_does_not_fall_back(tmp_path):
     cfg = Config()
     write_run(tmp_path, cfg)
     named = dataclasses.replace(cfg, resume=str(tmp_path / "checkpoints" / "step_000004"))
+    actors = StandInActors(fail={"step_000004"})
     with pytest.raises(RuntimeError, match="size mismatch"):
-        run_state.restore_with_fallback(run_state.find_resume(named, tmp_path), named, StandInActors(fail={"step_000004"}).actors, tmp_path)
+        run_state.restore_with_fallback(run_state.find_resume(named, tmp_path), named, actors.actors, tmp_path)
 
 
 @pytest.mark.parametrize("error", [ConfigChangedError, RayActorError])
@@ -117,7 +118,8 @@ ROWS = [
 def test_a_final_step_evaluation_leaves_the_log_when_the_run_is_extended(tmp_path, written_by, now, dropped):
     write_run(tmp_path, dataclasses.replace(Config(), **written_by), steps=(2,))
     metrics(tmp_path, ROWS)
-    run_state.drop_final_only_eval(tmp_path, tmp_path / "checkpoints" / "step_000002", dataclasses.replace(Config(), **now))
+    ckpt = tmp_path / "checkpoints" / "step_000002"
+    run_state.drop_final_only_eval(tmp_path, ckpt, dataclasses.replace(Config(), **now))
     rows = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
     assert rows[:2] == ROWS[:2]
     assert rows[2] == ({"step": 2, "time/step_s": 1.0, "train/solver/loss": 2.0} if dropped else ROWS[2])

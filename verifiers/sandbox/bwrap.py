@@ -107,7 +107,7 @@ def bwrap_argv(config: SandboxConfig, limits: SandboxLimits, *, python: str, bwr
 
 
 def _memfd(name: str, data: bytes) -> int:
-    fd = os.memfd_create(name, 0)  # not CLOEXEC: bwrap reads it
+    fd = os.memfd_create(name, os.MFD_CLOEXEC)  # Popen's pass_fds hands it to bwrap alone
     os.write(fd, data)
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
