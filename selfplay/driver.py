@@ -16,12 +16,13 @@ import ray
 import torch
 from tqdm import tqdm
 
-from selfplay import faults, rng_state, run_state
+from selfplay import faults, rng_state, role_models, run_state
 from selfplay.actors import Where, make_actors
 from selfplay.checkpoint import discard_after
 from selfplay.config import Config
 from selfplay.evaluation import evaluate
 from selfplay.run_lock import lock_run_dir
+from selfplay.sources import make_sources
 from selfplay.step import is_due, run_step
 from selfplay.tasks import make_task
 from selfplay.tracking.metrics import MetricsLog, read_metrics
@@ -32,12 +33,8 @@ log = logging.getLogger(__name__)
 
 
 def resolve_model_path(cfg: Config) -> str:
-    """The model folder or hub id; the toy world's base model is built (or found cached)."""
-    if cfg.model.path is not None:
-        return cfg.model.path
-    from selfplay.toyworld.build import build
-
-    return str(build(cfg.model.toyworld, log=lambda s: tqdm.write(s)))
+    """The solver's model folder or hub id; the toy world's base model is built (or found cached)."""
+    return role_models.model_path(cfg.model, log=tqdm.write)
 
 
 def start_ray(cfg: Config) -> None:
@@ -90,17 +87,21 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
     for w in warnings:
         log.warning(w)
     task = make_task(cfg.task)
-    model_path = resolve_model_path(cfg)
+    sources = make_sources(cfg, task)
+    models = role_models.role_models(cfg, log=tqdm.write)
+    tqdm.write(role_models.describe(models))
+    role_models.save(run_dir, models)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
     start_ray(cfg)
     where = Where()
-    actors = make_actors(cfg, model_path, where)
+    actors = make_actors(cfg, models["solver"].path, where, models["proposer"].path)
     start, wandb_id, changes = 0, new_wandb_id(), []
     if ckpt is not None:
         state = run_state.restore(ckpt, cfg, actors)
         rng_state.restore(state.rng)
+        sources.load_state_dict(state.sources)
         start, changes = state.step, state.config_changes
         wandb_id = state.wandb_id or wandb_id
         if cfg.resume_allow_config_change and warnings:
@@ -110,7 +111,7 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
     discard_after(run_dir, start)
     remove_after(run_dir, start)
     keep_upto = start if ckpt is not None else -1
-    metrics_log = MetricsLog(run_dir, keep_upto, _mirrors(cfg, run_dir, keep_upto, wandb_id))
+    metrics_log = MetricsLog(run_dir, keep_upto, _mirrors(cfg, run_dir, keep_upto, wandb_id), sources.metric_tags())
     if ckpt is not None and metrics_log.rows != state.metrics_rows:
         log.warning("metrics.jsonl holds %d rows up to step %d; the checkpoint saw %d", metrics_log.rows, start, state.metrics_rows)
 
@@ -137,7 +138,7 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
     bar = tqdm(range(start + 1, cfg.steps + 1), initial=start, total=cfg.steps, disable=not cfg.logging.progress, desc="self-play")
     for step in bar:
         where.phase, where.step = "step", step
-        out = run_step(step, cfg, task, actors)
+        out = run_step(step, cfg, task, actors, sources)
         metrics = out.metrics
         if is_due(step, cfg.eval_every) or step == cfg.steps:
             t0 = time.perf_counter()
@@ -159,6 +160,7 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
                 metrics_rows=metrics_log.rows,
                 wandb_id=wandb_id,
                 config_changes=changes,
+                sources=sources.state_dict(),
             )
             run_state.save(run_dir, cfg, actors, state)
     metrics_log.close()
