@@ -251,14 +251,15 @@ def _validate_sources(cfg: Config, bad) -> None:
         if getattr(src, key) and src.name != "scripted":
             bad(f"problem_source.{key}", list(getattr(src, key)), "only problem_source=scripted reads it")
     if src.weights and len(src.weights) != len(src.levels):
-        bad("problem_source.weights", list(src.weights), f"needs one weight per level of problem_source.levels={list(src.levels)}")
+        bad("problem_source.weights", list(src.weights),
+            f"needs one weight per level of problem_source.levels={list(src.levels)}")
     if len(set(src.levels)) != len(src.levels):
         bad("problem_source.levels", list(src.levels), "lists a level twice")
     if any(w < 0 for w in src.weights) or (src.weights and sum(src.weights) <= 0):
         bad("problem_source.weights", list(src.weights), "must be >= 0 with a positive sum")
-    replay_keys = {k: getattr(src, k) for k in ("run_dir", "first_step", "last_step") if getattr(src, k) is not None}
-    if replay_keys and src.name != "replay":
-        bad(f"problem_source.{next(iter(replay_keys))}", next(iter(replay_keys.values())), "only problem_source=replay reads it")
+    for key in ("run_dir", "first_step", "last_step"):
+        if getattr(src, key) is not None and src.name != "replay":
+            bad(f"problem_source.{key}", getattr(src, key), "only problem_source=replay reads it")
     if src.name == "replay" and not src.run_dir:
         bad("problem_source.run_dir", src.run_dir, "problem_source=replay needs the run directory to replay")
     if src.first_step is not None and src.last_step is not None and src.first_step > src.last_step:

@@ -153,7 +153,8 @@ def _records(step, task, proposals, valid, attempts, answers, majorities, labels
                 agreement=m.agreement if m else None, majority_answer=m.label if m else None,
                 ground_truth=truth, correct=(m.label is not None and task.equivalent(m.label, truth)) if m and truth else None,
                 level=problem.level if problem else None,
-                prompt_tokens=len(p.gen.prompt_ids) if p.gen else 0, completion_tokens=len(p.gen.completion_ids) if p.gen else 0,
+                prompt_tokens=len(p.gen.prompt_ids) if p.gen else 0,
+                completion_tokens=len(p.gen.completion_ids) if p.gen else 0,
                 source=p.source, label=lab.answer if lab else None,
             )
         )

@@ -25,7 +25,8 @@ def _boxed(title: str, inner: str) -> str:
 def _overview(run: RunDir, df: pd.DataFrame | None, steps: list[int]) -> str:
     overrides = "<br>".join(f"<code>{esc(o)}</code>" for o in read_overrides(run)) or "(none)"
     facts = [["directory", f"<code>{esc(run.path.resolve())}</code>"], ["overrides", overrides]]
-    facts += [[esc(k), f"<b>{esc(v)}</b>" if k == "labels" else esc(v)] for k, v in sources_facts(df) + role_model_facts(run)]
+    for k, v in sources_facts(df) + role_model_facts(run):
+        facts.append([esc(k), f"<b>{esc(v)}</b>" if k == "labels" else esc(v)])
     if df is not None and not df.empty:
         span = f"steps {esc(df['step'].min())}–{esc(df['step'].max())}"
         facts.append(["metrics", f"{span} ({len(df)} logged)"])

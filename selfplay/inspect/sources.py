@@ -44,6 +44,6 @@ def role_model_facts(run: RunDir) -> list[tuple[str, str]]:
     facts = []
     for role, m in json.loads(path.read_text()).items():
         acc = m.get("base_accuracy")
-        levels = " ".join(f"{k.removeprefix('level_')}:{v['greedy']:.2f}" for k, v in acc.items()) if acc else "not measured"
-        facts.append((f"{role} model", f"{m['name']} (base greedy accuracy by level {levels})"))
+        levels = " ".join(f"{k.removeprefix('level_')}:{v['greedy']:.2f}" for k, v in (acc or {}).items())
+        facts.append((f"{role} model", f"{m['name']} (base greedy accuracy by level {levels or 'not measured'})"))
     return facts

@@ -40,7 +40,8 @@ class MajorityLabels:
 
 
 def _matching(task, label: str | None, answers: list[str | None]) -> ProblemLabel:
-    return ProblemLabel(label, tuple(label is not None and a is not None and task.equivalent(a, label) for a in answers))
+    return ProblemLabel(label, tuple(label is not None and a is not None and task.equivalent(a, label)
+                                    for a in answers))
 
 
 class TeacherLabels:
@@ -59,7 +60,8 @@ class TeacherLabels:
             SamplingParams(n=self.samples, max_new_tokens=self.cfg.task.max_answer_tokens,
                            temperature=sp.temperature, top_p=sp.top_p),
         )
-        votes = [majority_vote([self.task.extract_answer(g.text) for g in group], self.task.equivalent) for group in groups]
+        votes = [majority_vote([self.task.extract_answer(g.text) for g in group], self.task.equivalent)
+                 for group in groups]
         labels = [v.label if has_majority(v, sp.min_majority) else None for v in votes]
         return Labels(
             [_matching(self.task, lab, a) for lab, a in zip(labels, answers)],

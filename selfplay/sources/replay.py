@@ -42,7 +42,8 @@ def read_problems(run_dir: str, first_step: int | None, last_step: int | None, t
     query = RolloutQuery(first_step=first_step, last_step=last_step, role="proposer", valid=True)
     rows = load_rollouts(run, query, ["step", "topic", "prompt", "completion"])
     if rows.empty:
-        raise ValueError(f"{key}={run_dir!r}: no valid proposals in steps {first_step or 'first'}..{last_step or 'last'}")
+        span = f"{first_step or 'first'}..{last_step or 'last'}"
+        raise ValueError(f"{key}={run_dir!r}: no valid proposals in steps {span}")
     return [Saved(int(r.step), str(r.topic), str(r.prompt), str(r.completion)) for r in rows.itertuples()]
 
 

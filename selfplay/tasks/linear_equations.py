@@ -230,5 +230,5 @@ def sample_level(rng: random.Random, level: int) -> Problem:
 
 
 def make(cfg) -> FreeTextTask:
-    return from_config(cfg, name="linear_equations", prompts=PROMPTS, solve=solve, make_eval_set=eval_set, levels=LEVELS,
-                       sample_level=sample_level)
+    return from_config(cfg, name="linear_equations", prompts=PROMPTS, solve=solve, make_eval_set=eval_set,
+                       levels=LEVELS, sample_level=sample_level)

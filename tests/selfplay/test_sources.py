@@ -179,8 +179,10 @@ def test_replay_hands_out_another_runs_valid_problems_in_order_then_starts_over(
     state = sources.state_dict()
     again = make_sources(cfg, task)
     again.load_state_dict(state)
-    assert [p.completion for p in again.problems.propose(4, actors)] == [p.completion for p in sources.problems.propose(4, actors)]
-    other = make_sources(dataclasses.replace(cfg, problem_source=ProblemSourceConfig(name="replay", run_dir=str(run))), task)
+    resumed = [p.completion for p in again.problems.propose(4, actors)]
+    assert resumed == [p.completion for p in sources.problems.propose(4, actors)]
+    whole_run = ProblemSourceConfig(name="replay", run_dir=str(run))  # all its steps: another set
+    other = make_sources(dataclasses.replace(cfg, problem_source=whole_run), task)
     with pytest.raises(ValueError, match="differ from the ones this run's checkpoint replayed"):
         other.load_state_dict(state)
 
@@ -270,7 +272,8 @@ def test_the_default_sources_add_no_metrics_and_hold_no_state():
         (["proposer_model=toy_strong"], "needs selfplay.shared_policy=false"),
         (["problem_source=fixed"], "needs selfplay.shared_policy=false"),
         (["problem_source.levels=[3]"], "only problem_source=scripted reads it"),
-        (["problem_source=scripted", "problem_source.levels=[1,4]", "problem_source.weights=[1]"], "one weight per level"),
+        (["problem_source=scripted", "problem_source.levels=[1,4]", "problem_source.weights=[1]"],
+         "one weight per level"),
         (["problem_source=replay"], "needs the run directory"),
         (["problem_source.run_dir=/x"], "only problem_source=replay reads it"),
         (["labels.samples=3"], "only labels=teacher reads it"),
