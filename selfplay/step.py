@@ -19,7 +19,7 @@ from selfplay.sources.base import ProblemLabel, Proposal
 from selfplay.sources.labels import has_majority
 from selfplay.tasks import Task
 from selfplay.tracking.rollouts import RolloutRecord
-from verifiers import MajorityResult, majority_vote
+from verifiers import majority_vote
 
 __all__ = ["StepOutput", "has_majority", "is_due", "run_step"]
 
