@@ -15,7 +15,7 @@ from typing import Any, Callable, Concatenate, ParamSpec, TypeVar
 
 from agents.policy_worker import PolicyWorker
 from selfplay import faults
-from selfplay.config import Config
+from selfplay.config import Config, proposer_model
 from selfplay.curriculum.controller import CurriculumController
 from selfplay.messages import CurriculumScores, Generation, ProblemOutcome, SamplingParams, TrainResult, TrainSample
 
@@ -126,9 +126,11 @@ def ray_transport(where: Where, timeout_s: float) -> Transport:
     return call
 
 
-def make_actors(cfg: Config, model_path: str, where: Where) -> Actors:
+def make_actors(cfg: Config, model_path: str, where: Where, proposer_path: str | None = None) -> Actors:
     """Start the policy worker(s) and the controller on the connected Ray cluster, and wait
-    (bounded by ``cluster.actor_start_timeout_s``) until each has started."""
+    (bounded by ``cluster.actor_start_timeout_s``) until each has started. Without a shared
+    policy the proposer's worker starts from ``proposer_path`` (default: ``model_path``) with
+    ``proposer_model(cfg)``'s settings."""
     import ray
 
     from agents.shared_base import SharedBaseWorker
@@ -146,7 +148,9 @@ def make_actors(cfg: Config, model_path: str, where: Where) -> Actors:
         if cfg.selfplay.shared_policy:
             proposer = solver
         else:
-            proposer = worker_cls.remote(model_path, cfg.model, cfg.algo, seed=cfg.seed + 1, **kwargs)
+            proposer = worker_cls.remote(
+                proposer_path or model_path, proposer_model(cfg), cfg.algo, seed=cfg.seed + 1, **kwargs
+            )
     controller = ray.remote(num_cpus=0)(CurriculumController).remote(
         cfg.curriculum, list(cfg.task.topics), cfg.selfplay.attempts_per_problem, seed=cfg.seed
     )

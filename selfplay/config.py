@@ -16,6 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from agents.lora import LoraConfig
 from selfplay.curriculum.rewards import REWARDS
 from selfplay.rl.config import AlgoConfig
+from selfplay.sources import LABEL_SOURCES, PROBLEM_SOURCES
 from selfplay.tasks import TASKS
 from selfplay.toyworld.build import ToyWorldConfig
 
@@ -78,6 +79,34 @@ class SelfPlayConfig:
 
 
 @dataclass
+class ProblemSourceConfig:
+    # a name in selfplay/sources/__init__.py's PROBLEM_SOURCES: selfplay (the learning
+    # proposer) | fixed (the proposer model, never trained) | scripted (the task's generator)
+    # | replay (another run's problems)
+    name: str = "selfplay"
+    # scripted: the difficulty levels to draw from (empty: all of the task's) and their
+    # weights (empty: equal): levels=[3], or levels=[1,4] weights=[0.5,0.5]
+    levels: list[int] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    # replay: the run directory whose valid proposals are replayed in order (cycling), from
+    # the steps first_step..last_step of its rollouts (null: from its first / to its last)
+    run_dir: Optional[str] = None
+    first_step: Optional[int] = None
+    last_step: Optional[int] = None
+
+
+@dataclass
+class LabelsConfig:
+    # a name in selfplay/sources/__init__.py's LABEL_SOURCES: majority (the solver's own vote,
+    # label-free) | teacher (the proposer model's majority) | oracle (the task's ground truth)
+    name: str = "majority"
+    samples: Optional[int] = None  # teacher: answers per problem (null: selfplay.attempts_per_problem)
+    # oracle trains on ground truth: an experiment's control, never label-free self-play, so
+    # it runs only when asked for by name twice.
+    allow_oracle: bool = False
+
+
+@dataclass
 class ClusterConfig:
     name: str = "local"  # local: a Ray started (and stopped) by the run | existing: join one
     address: Optional[str] = None  # existing: HOST:PORT or ray://HOST:PORT (null: $RAY_ADDRESS)
@@ -117,9 +146,14 @@ class Config:
     # (selfplay/config_guard.py).
     resume_allow_config_change: bool = False
     model: ModelConfig = field(default_factory=ModelConfig)
+    # The proposer's (teacher's) model; null: the same as ``model``. A different one needs
+    # selfplay.shared_policy=false (one shared policy is one model).
+    proposer_model: Optional[ModelConfig] = None
     task: TaskConfig = field(default_factory=TaskConfig)
     algo: AlgoConfig = field(default_factory=AlgoConfig)
     curriculum: CurriculumConfig = field(default_factory=CurriculumConfig)
+    problem_source: ProblemSourceConfig = field(default_factory=ProblemSourceConfig)
+    labels: LabelsConfig = field(default_factory=LabelsConfig)
     selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
@@ -173,12 +207,78 @@ def validate(cfg: Config) -> None:
         bad("model.lora.shared_base", True, "needs model.lora.enabled=true (the roles' adapters are what share the base)")
     if cfg.model.lora.shared_base and sp.shared_policy:
         bad("model.lora.shared_base", True, "needs selfplay.shared_policy=false (a shared policy is one adapter for both roles)")
-    toy = cfg.model.toyworld
+    for key, model in (("model", cfg.model), ("proposer_model", cfg.proposer_model)):
+        if model is not None:
+            _validate_model(cfg, key, model, bad)
+    _validate_roles(cfg, bad)
+    _validate_sources(cfg, bad)
+
+
+def level_mix(src: ProblemSourceConfig) -> dict[int, float]:
+    """``problem_source.levels``/``weights`` as level -> weight ({}: the task's levels, equally)."""
+    return dict(zip(src.levels, src.weights or [1.0] * len(src.levels)))
+
+
+def proposer_model(cfg: Config) -> ModelConfig:
+    """The model the proposer (teacher) starts from: ``proposer_model``, else ``model``."""
+    return cfg.proposer_model if cfg.proposer_model is not None else cfg.model
+
+
+def separate_proposer_model(cfg: Config) -> bool:
+    """Whether the proposer starts from other weights than the solver."""
+    return cfg.proposer_model is not None and cfg.proposer_model != cfg.model
+
+
+def _validate_model(cfg: Config, key: str, model: ModelConfig, bad) -> None:
+    toy = model.toyworld
     if toy is not None and cfg.task.name == "toy_arithmetic" and (toy.eval_seed, toy.eval_per_level) != (
         cfg.task.eval_seed, cfg.task.eval_per_level
     ):
-        # conf/model/toy.yaml takes both from the task; only an explicit override can split them.
-        bad("model.toyworld.eval_seed/eval_per_level", (toy.eval_seed, toy.eval_per_level),
+        # conf/model/toy*.yaml take both from the task; only an explicit override can split them.
+        bad(f"{key}.toyworld.eval_seed/eval_per_level", (toy.eval_seed, toy.eval_per_level),
             "must equal task.eval_seed/eval_per_level: the base model's corpus holds out exactly that set")
-    if cfg.model.path is None and cfg.model.toyworld is None:
-        bad("model.path", None, "set a model path/hub id, or model.toyworld for the embedded toy model")
+    if model.path is None and model.toyworld is None:
+        bad(f"{key}.path", None, "set a model path/hub id, or toyworld for the embedded toy model")
+
+
+def _validate_roles(cfg: Config, bad) -> None:
+    if not separate_proposer_model(cfg):
+        return
+    name = cfg.proposer_model.name  # type: ignore[union-attr]
+    if cfg.selfplay.shared_policy:
+        bad("proposer_model", name, "differs from model: needs selfplay.shared_policy=false (a shared policy is one "
+            "model playing both roles)")
+    if cfg.model.lora.shared_base or cfg.proposer_model.lora.shared_base:  # type: ignore[union-attr]
+        bad("proposer_model", name, "differs from model: model.lora.shared_base needs one base for both roles")
+
+
+def _validate_sources(cfg: Config, bad) -> None:
+    src, labels = cfg.problem_source, cfg.labels
+    PROBLEM_SOURCES.check(src.name, "problem_source.name")
+    LABEL_SOURCES.check(labels.name, "labels.name")
+    if src.name == "fixed" and cfg.selfplay.shared_policy:
+        bad("problem_source", "fixed", "needs selfplay.shared_policy=false: a shared policy's proposer moves with the "
+            "solver it trains (for a proposer that only stops learning: problem_source=selfplay "
+            "selfplay.proposer_update_every=0)")
+    for key in ("levels", "weights"):
+        if getattr(src, key) and src.name != "scripted":
+            bad(f"problem_source.{key}", list(getattr(src, key)), "only problem_source=scripted reads it")
+    if src.weights and len(src.weights) != len(src.levels):
+        bad("problem_source.weights", list(src.weights),
+            f"needs one weight per level of problem_source.levels={list(src.levels)}")
+    if len(set(src.levels)) != len(src.levels):
+        bad("problem_source.levels", list(src.levels), "lists a level twice")
+    if any(w < 0 for w in src.weights) or (src.weights and sum(src.weights) <= 0):
+        bad("problem_source.weights", list(src.weights), "must be >= 0 with a positive sum")
+    for key in ("run_dir", "first_step", "last_step"):
+        if getattr(src, key) is not None and src.name != "replay":
+            bad(f"problem_source.{key}", getattr(src, key), "only problem_source=replay reads it")
+    if src.name == "replay" and not src.run_dir:
+        bad("problem_source.run_dir", src.run_dir, "problem_source=replay needs the run directory to replay")
+    if src.first_step is not None and src.last_step is not None and src.first_step > src.last_step:
+        bad("problem_source.first_step/last_step", (src.first_step, src.last_step), "first_step must be <= last_step")
+    if labels.samples is not None and (labels.name != "teacher" or labels.samples < cfg.selfplay.min_majority):
+        bad("labels.samples", labels.samples, "only labels=teacher reads it, and it must be >= selfplay.min_majority")
+    if labels.name == "oracle" and not labels.allow_oracle:
+        bad("labels", "oracle", "trains the solver on the task's ground truth, which label-free self-play never "
+            "sees. It is an experiment's control: to run it, pass labels.allow_oracle=true as well")

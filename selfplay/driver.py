@@ -16,12 +16,13 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from selfplay import cluster, faults, rng_state, run_state
+from selfplay import cluster, faults, rng_state, role_models, run_state
 from selfplay.actors import Where, make_actors
 from selfplay.checkpoint import discard_after
 from selfplay.config import Config
 from selfplay.evaluation import evaluate
 from selfplay.run_lock import lock_run_dir
+from selfplay.sources import make_sources
 from selfplay.step import is_due, run_step
 from selfplay.tasks import make_task
 from selfplay.tracking.metrics import MetricsLog, read_metrics
@@ -32,12 +33,8 @@ log = logging.getLogger(__name__)
 
 
 def resolve_model_path(cfg: Config) -> str:
-    """The model folder or hub id; the toy world's base model is built (or found cached)."""
-    if cfg.model.path is not None:
-        return cfg.model.path
-    from selfplay.toyworld.build import build
-
-    return str(build(cfg.model.toyworld, log=lambda s: tqdm.write(s)))
+    """The solver's model folder or hub id; the toy world's base model is built (or found cached)."""
+    return role_models.model_path(cfg.model, log=tqdm.write)
 
 
 def _mirrors(cfg: Config, run_dir: Path, keep_upto: int, wandb_id: str) -> list[Mirror]:
@@ -79,20 +76,24 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
         log.warning(w)
     on_start()
     task = make_task(cfg.task)
-    model_path = resolve_model_path(cfg)
+    sources = make_sources(cfg, task)
+    models = role_models.role_models(cfg, log=tqdm.write)
+    tqdm.write(role_models.describe(models))
+    role_models.save(run_dir, models)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
     cluster.start(cfg.cluster)
     cluster.check_capacity(cfg)
     where = Where()
-    actors = make_actors(cfg, model_path, where)
+    actors = make_actors(cfg, models["solver"].path, where, models["proposer"].path)
     start, wandb_id, changes = 0, new_wandb_id(), []
     if ckpt is not None:
         restored = run_state.restore_with_fallback(ckpt, cfg, actors, run_dir)  # an earlier one if it fails to load
         ckpt, state, warnings = restored.ckpt, restored.state, restored.warnings
         run_state.drop_final_only_eval(run_dir, ckpt, cfg)
         rng_state.restore(state.rng)
+        sources.load_state_dict(state.sources)
         start, changes = state.step, state.config_changes
         wandb_id = state.wandb_id or wandb_id
         if cfg.resume_allow_config_change and warnings:
@@ -102,7 +103,7 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
     discard_after(run_dir, start)
     remove_after(run_dir, start)
     keep_upto = start if ckpt is not None else -1
-    metrics_log = MetricsLog(run_dir, keep_upto, _mirrors(cfg, run_dir, keep_upto, wandb_id))
+    metrics_log = MetricsLog(run_dir, keep_upto, _mirrors(cfg, run_dir, keep_upto, wandb_id), sources.metric_tags())
     if ckpt is not None and metrics_log.rows != state.metrics_rows:
         log.warning("metrics.jsonl holds %d rows up to step %d; the checkpoint saw %d", metrics_log.rows, start, state.metrics_rows)
 
@@ -129,7 +130,7 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
     bar = tqdm(range(start + 1, cfg.steps + 1), initial=start, total=cfg.steps, disable=not cfg.logging.progress, desc="self-play")
     for step in bar:
         where.phase, where.step = "step", step
-        out = run_step(step, cfg, task, actors)
+        out = run_step(step, cfg, task, actors, sources)
         metrics = out.metrics
         if is_due(step, cfg.eval_every) or step == cfg.steps:
             t0 = time.perf_counter()
@@ -151,6 +152,7 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
                 metrics_rows=metrics_log.rows,
                 wandb_id=wandb_id,
                 config_changes=changes,
+                sources=sources.state_dict(),
             )
             run_state.save(run_dir, cfg, actors, state)
     metrics_log.close()

@@ -7,7 +7,8 @@
   fingerprint of its frozen reference (``agents/policy_worker.py``); with a shared LoRA base
   each role's folder holds its own adapter (``model/<role>/``) and optimizer;
 - ``driver_state.pkl``: the step, the curriculum controller's state, the driver's random
-  state, the loggers' positions and the config changes accepted so far (``DriverState``);
+  state, the loggers' positions, the config changes accepted so far and the problem
+  source's state (a scripted draw's random state, a replay's position) (``DriverState``);
 - ``config.yaml``: the resolved config of the run that wrote it (``.hydra/`` shows only the
   latest invocation; this copy is what a resume is checked against);
 - ``COMPLETE``: the marker with every file's size and sha256, written last
@@ -48,6 +49,7 @@ class DriverState:
     metrics_rows: int  # rows of metrics.jsonl at this step: the log's position
     wandb_id: str | None = None
     config_changes: list[dict[str, Any]] = field(default_factory=list)  # accepted with the override flag
+    sources: dict[str, Any] = field(default_factory=dict)  # the problem source's position (selfplay/sources/)
 
 
 def config_dict(cfg: Config) -> dict[str, Any]:

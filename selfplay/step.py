@@ -1,8 +1,8 @@
 """One step of self-play (docs/architecture.md walks through it):
 
-topics -> proposals -> parsed problems -> N solver attempts -> majority vote -> rewards ->
-RL updates of the roles due this step. Remote calls go through the typed clients of
-``selfplay/actors.py``, so this module knows nothing of Ray.
+problems (from the problem source) -> N solver attempts -> majority vote -> labels (from the
+label source) -> rewards -> RL updates of the roles due this step. Remote calls go through the
+typed clients of ``selfplay/actors.py``, so this module knows nothing of Ray.
 """
 
 from __future__ import annotations
@@ -13,10 +13,15 @@ from dataclasses import dataclass
 
 from selfplay.actors import Actors
 from selfplay.config import Config
-from selfplay.messages import CurriculumScores, Generation, ProblemOutcome, SamplingParams, TrainResult, TrainSample
-from selfplay.tasks import ParsedProposal, Task
+from selfplay.messages import CurriculumScores, ProblemOutcome, SamplingParams, TrainResult, TrainSample
+from selfplay.sources import DataSources
+from selfplay.sources.base import ProblemLabel, Proposal
+from selfplay.sources.labels import has_majority
+from selfplay.tasks import Task
 from selfplay.tracking.rollouts import RolloutRecord
-from verifiers import MajorityResult, majority_vote
+from verifiers import majority_vote
+
+__all__ = ["StepOutput", "has_majority", "is_due", "run_step"]
 
 
 @dataclass
@@ -25,51 +30,26 @@ class StepOutput:
     records: list[RolloutRecord]
 
 
-@dataclass
-class _Proposal:
-    topic_idx: int
-    sample_idx: int
-    topic: str
-    gen: Generation
-    parsed: ParsedProposal
-
-
-def has_majority(m: MajorityResult, min_size: int) -> bool:
-    """Whether the vote yields a pseudo-label: a unique largest cluster of >= ``min_size`` answers.
-
-    SQLM rewards agreeing with the majority "when a majority exists"; with every answer
-    different, or two clusters tied, rewarding the tie-break winner would train on noise.
-    """
-    top = m.majority_size
-    return m.label is not None and top >= min_size and list(m.cluster_sizes).count(top) == 1
-
-
 def is_due(step: int, every: int) -> bool:
     return every > 0 and step % every == 0
 
 
-def run_step(step: int, cfg: Config, task: Task, actors: Actors) -> StepOutput:
+def run_step(step: int, cfg: Config, task: Task, actors: Actors, sources: DataSources) -> StepOutput:
     sp = cfg.selfplay
     t_start = time.perf_counter()
-    sampling = dict(temperature=sp.temperature, top_p=sp.top_p)
 
-    topics = actors.controller.topic_prompts(sp.topics_per_step)
-    prompts = [task.proposer_prompt(t) for t in topics]
-    gens = actors.proposer.generate(
-        prompts, SamplingParams(n=sp.proposals_per_topic, max_new_tokens=cfg.task.max_proposal_tokens, **sampling)
-    )
-    proposals = [
-        _Proposal(i, j, topics[i], g, task.parse_proposal(g.text)) for i, group in enumerate(gens) for j, g in enumerate(group)
-    ]
+    proposals = sources.problems.propose(step, actors)
     valid = [p for p in proposals if p.parsed.valid]
     attempts = actors.solver.generate(
         [task.solver_prompt(p.parsed.problem) for p in valid],
-        SamplingParams(n=sp.attempts_per_problem, max_new_tokens=cfg.task.max_answer_tokens, **sampling),
+        SamplingParams(n=sp.attempts_per_problem, max_new_tokens=cfg.task.max_answer_tokens,
+                       temperature=sp.temperature, top_p=sp.top_p),
     ) if valid else []
     t_generated = time.perf_counter()
 
     answers = [[task.extract_answer(a.text) for a in group] for group in attempts]
     majorities = [majority_vote(group, task.equivalent) for group in answers]
+    labels = sources.labels.label([p.parsed.problem for p in valid], answers, majorities, actors)
     t_verified = time.perf_counter()
 
     majority_of = {id(p): m for p, m in zip(valid, majorities)}
@@ -80,8 +60,7 @@ def run_step(step: int, cfg: Config, task: Task, actors: Actors) -> StepOutput:
         for p in proposals
     ]
     scores: CurriculumScores = actors.controller.score(outcomes)
-    labeled = [has_majority(m, sp.min_majority) for m in majorities]
-    solver_rewards = [[float(ok and m.agrees(j)) for j in range(m.n)] for m, ok in zip(majorities, labeled)]
+    solver_rewards = [[float(x) for x in lab.agrees] for lab in labels.per_problem]
 
     # -- RL updates -------------------------------------------------------------------------
     train_metrics: dict[str, float] = {}
@@ -97,28 +76,30 @@ def run_step(step: int, cfg: Config, task: Task, actors: Actors) -> StepOutput:
         flat = iter(result.advantages)
         solver_adv = [[next(flat) for _ in group] for group in attempts]
         train_metrics.update(_prefixed("train/solver", result.metrics))
-    if is_due(step, sp.proposer_update_every):
+    if sources.problems.trains_proposer(step):
         samples = [
             TrainSample(p.gen.prompt_ids, p.gen.completion_ids, scores.rewards[k], group=p.topic_idx)
-            for k, p in enumerate(proposals)
+            for k, p in enumerate(proposals)  # a source that trains the proposer generated them all
         ]
         result = actors.proposer.train(samples, sp.temperature)
         proposer_adv = result.advantages
         train_metrics.update(_prefixed("train/proposer", result.metrics))
     t_trained = time.perf_counter()
 
-    records = _records(step, task, proposals, valid, attempts, answers, majorities, scores, solver_rewards, solver_adv, proposer_adv)
+    records = _records(step, task, proposals, valid, attempts, answers, majorities, labels.per_problem, scores,
+                       solver_rewards, solver_adv, proposer_adv)
     generated_tokens = sum(r.completion_tokens for r in records)
     step_s = t_trained - t_start
     metrics = {
         **scores.metrics,
-        "curriculum/label_accuracy": _label_accuracy(task, valid, majorities, labeled),
-        "curriculum/labeled_fraction": _mean([float(x) for x in labeled]),
+        "curriculum/label_accuracy": _label_accuracy(task, valid, labels.per_problem),
+        "curriculum/labeled_fraction": _mean([float(lab.answer is not None) for lab in labels.per_problem]),
         "train/solver/reward_mean": _mean([r for group in solver_rewards for r in group]),
         "train/proposer/reward_mean": _mean(scores.rewards),
         "train/solver/response_length": _mean([r.completion_tokens for r in records if r.role == "solver"]),
-        "train/proposer/response_length": _mean([r.completion_tokens for r in records if r.role == "proposer"]),
+        "train/proposer/response_length": _mean([len(p.gen.completion_ids) for p in proposals if p.gen is not None]),
         **_level_mix(valid),
+        **labels.metrics,
         **train_metrics,
         "time/step_s": step_s,
         "time/generate_s": t_generated - t_start,
@@ -137,41 +118,44 @@ def _mean(xs: list[float]) -> float:
     return sum(xs) / len(xs) if xs else float("nan")
 
 
-def _label_accuracy(task: Task, valid: list[_Proposal], majorities: list[MajorityResult], labeled: list[bool]) -> float:
-    """Share of pseudo-labels that are right, among labeled problems with known ground truth."""
+def _label_accuracy(task: Task, valid: list[Proposal], labels: list[ProblemLabel]) -> float:
+    """Share of labels that are right, among labeled problems with known ground truth."""
     known = [
-        (p.parsed.problem.ground_truth, m.label)
-        for p, m, ok in zip(valid, majorities, labeled)
-        if ok and p.parsed.problem.ground_truth
+        (p.parsed.problem.ground_truth, lab.answer)
+        for p, lab in zip(valid, labels)
+        if lab.answer is not None and p.parsed.problem.ground_truth
     ]
-    return _mean([float(label is not None and task.equivalent(label, truth)) for truth, label in known])
+    return _mean([float(task.equivalent(label, truth)) for truth, label in known])
 
 
-def _level_mix(valid: list[_Proposal]) -> dict[str, float]:
+def _level_mix(valid: list[Proposal]) -> dict[str, float]:
     """Share of valid proposals at each difficulty level, where the task knows levels."""
     levels = [p.parsed.problem.level for p in valid if p.parsed.problem.level is not None]
     return {f"curriculum/level_{lvl}_share": levels.count(lvl) / len(levels) for lvl in sorted(set(levels))}
 
 
-def _records(step, task, proposals, valid, attempts, answers, majorities, scores, solver_rewards, solver_adv, proposer_adv):
+def _records(step, task, proposals, valid, attempts, answers, majorities, labels, scores, solver_rewards, solver_adv,
+             proposer_adv):
     nan = math.nan
     records: list[RolloutRecord] = []
     solved = {id(p): k for k, p in enumerate(valid)}
     for k, p in enumerate(proposals):
         problem = p.parsed.problem
-        m = majorities[solved[id(p)]] if p.parsed.valid else None
+        m, lab = (majorities[solved[id(p)]], labels[solved[id(p)]]) if p.parsed.valid else (None, None)
         truth = problem.ground_truth if problem else None
         records.append(
             RolloutRecord(
                 step=step, role="proposer", group_id=f"s{step}-t{p.topic_idx}", sample_idx=p.sample_idx,
-                topic=p.topic, prompt=task.proposer_prompt(p.topic), completion=p.gen.text,
+                topic=p.topic, prompt=p.prompt, completion=p.completion,
                 parsed=problem.text if problem else None, valid=p.parsed.valid,
                 invalid_reason=p.parsed.invalid_reason, reward=scores.rewards[k],
                 advantage=proposer_adv[k] if proposer_adv is not None else nan, trained=proposer_adv is not None,
                 agreement=m.agreement if m else None, majority_answer=m.label if m else None,
                 ground_truth=truth, correct=(m.label is not None and task.equivalent(m.label, truth)) if m and truth else None,
                 level=problem.level if problem else None,
-                prompt_tokens=len(p.gen.prompt_ids), completion_tokens=len(p.gen.completion_ids),
+                prompt_tokens=len(p.gen.prompt_ids) if p.gen else 0,
+                completion_tokens=len(p.gen.completion_ids) if p.gen else 0,
+                source=p.source, label=lab.answer if lab else None,
             )
         )
     for k, (p, group) in enumerate(zip(valid, attempts)):
@@ -188,6 +172,7 @@ def _records(step, task, proposals, valid, attempts, answers, majorities, scores
                     ground_truth=problem.ground_truth,
                     correct=(answer is not None and task.equivalent(answer, problem.ground_truth)) if problem.ground_truth else None,
                     level=problem.level, prompt_tokens=len(a.prompt_ids), completion_tokens=len(a.completion_ids),
+                    source=p.source, label=labels[k].answer,
                 )
             )
     return records

@@ -34,7 +34,7 @@ def metric_panels(df: pd.DataFrame) -> list[Panel]:
               "pass@1", is_eval=True),
         Panel("Frontier fraction", (("frontier", "curriculum/frontier_fraction"),), "fraction"),
         Panel("Valid fraction", (("valid", "curriculum/valid_fraction"),), "fraction"),
-        Panel("Label accuracy (majority vs ground truth)",
+        Panel("Label accuracy (labels vs ground truth)",
               (("label acc", "curriculum/label_accuracy"),), "accuracy"),
         Panel("Reward (mean)", _roles("reward_mean"), "reward"),
         Panel("KL to reference", _roles("kl"), "KL"),

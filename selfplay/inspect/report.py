@@ -14,6 +14,7 @@ from .problems import link_problems
 from .rollouts import RolloutQuery, load_rollouts, rollout_files
 from .rundir import InspectError, RunDir, read_config_text, read_overrides
 from .samples import pick_problems, problem_card, sample_steps
+from .sources import role_model_facts, sources_facts
 from .svg import figure_to_svg
 
 
@@ -24,6 +25,8 @@ def _boxed(title: str, inner: str) -> str:
 def _overview(run: RunDir, df: pd.DataFrame | None, steps: list[int]) -> str:
     overrides = "<br>".join(f"<code>{esc(o)}</code>" for o in read_overrides(run)) or "(none)"
     facts = [["directory", f"<code>{esc(run.path.resolve())}</code>"], ["overrides", overrides]]
+    for k, v in sources_facts(df) + role_model_facts(run):
+        facts.append([esc(k), f"<b>{esc(v)}</b>" if k == "labels" else esc(v)])
     if df is not None and not df.empty:
         span = f"steps {esc(df['step'].min())}–{esc(df['step'].max())}"
         facts.append(["metrics", f"{span} ({len(df)} logged)"])

@@ -130,9 +130,10 @@ def _proposal_text(r: pd.Series) -> list[str]:
     return [
         f"=== step {r['step']} · proposer · group {_cell(r['group_id'])} · sample {r['sample_idx']} ===",
         f"topic: {_cell(r.get('topic'))}  level: {fmt_num(r.get('level')) or '—'}  valid: {valid}"
-        f"  trained: {fmt_num(r.get('trained')) or '—'}",
+        f"  trained: {fmt_num(r.get('trained')) or '—'}  source: {_cell(r.get('source')) or '—'}",
         _fields(r, [("reward", "reward"), ("advantage", "advantage"), ("agreement", "agreement")])
         + f"  majority: {_cell(r.get('majority_answer')) or '—'}"
+        + f"  label: {_cell(r.get('label')) or '—'}"
         + f"  ground truth: {_cell(r.get('ground_truth')) or '—'}",
         "prompt:", _indent(r.get("prompt")),
         "completion:", _indent(r.get("completion")),

@@ -48,11 +48,13 @@ def _meta(r: pd.Series) -> str:
     parts = [
         f"<b>{esc(r.get('role'))}</b> · group <code>{esc(r.get('group_id'))}</code>"
         f" #{esc(r.get('sample_idx'))}",
-        f"topic <b>{esc(r.get('topic')) or '—'}</b>", f"level {num(r.get('level'))}", valid,
+        f"topic <b>{esc(r.get('topic')) or '—'}</b>", f"level {num(r.get('level'))}",
+        f"source <b>{esc(r.get('source')) or '—'}</b>", valid,
         f"reward {num(r.get('reward'))}",
         f"advantage {num(r.get('advantage'))}" + ("" if _yes(r.get("trained")) else " (not trained)"),
         f"agreement {num(r.get('agreement'))}",
         f"majority <code>{esc(r.get('majority_answer')) or '—'}</code>",
+        f"label <code>{esc(r.get('label')) or '—'}</code>",
         f"ground truth <code>{esc(r.get('ground_truth')) or '—'}</code>", label_html,
     ]
     return '<div class="meta">' + "".join(f"<span>{p}</span>" for p in parts if p) + "</div>"

@@ -9,6 +9,7 @@ from .keymetrics import key_columns
 from .metrics import best_value, eval_columns, last_value, load_metrics, short_name
 from .rollouts import rollout_files
 from .rundir import RunDir, open_run, read_overrides
+from .sources import role_model_facts, sources_facts
 from .textfmt import Col, fmt_num, render_table
 
 
@@ -55,6 +56,7 @@ def summary_text(run: RunDir, every: int = 1) -> str:
     lines.append("overrides: " + (" ".join(overrides) if overrides else "(none)"))
     files = list(rollout_files(run))
     df = load_metrics(run) if run.metrics_path.exists() else None
+    lines += [f"{k}: {v}" for k, v in sources_facts(df) + role_model_facts(run)]
     if df is not None and not df.empty:
         lines.append(f"metrics: steps {df['step'].min()}–{df['step'].max()} ({len(df)} logged)")
     lines.append(f"rollouts: steps {files[0]}–{files[-1]} ({len(files)} files)" if files

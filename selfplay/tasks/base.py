@@ -41,3 +41,7 @@ class Task(Protocol):
     def equivalent(self, a: str | None, b: str | None) -> bool: ...
 
     def eval_problems(self) -> list[Problem]: ...
+
+    # Optional, for problem_source=scripted: ``sample_problems(rng: random.Random, n: int,
+    # level_mix: dict[int, float]) -> list[Problem]``, n problems at levels drawn by the
+    # weights (an empty mix: every level equally), ValueError for a level it cannot make.

@@ -14,6 +14,7 @@ text cannot be parsed), used for ``label_accuracy`` and the rollouts' ``correct`
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -37,6 +38,7 @@ class Solution:
 
 Solve = Callable[[str], "Solution | None"]
 MakeEvalSet = Callable[[int, int, list[int]], list[Problem]]  # (seed, per_level, levels)
+SampleLevel = Callable[[random.Random, int], Problem]  # (rng, level) -> a problem of that level
 
 
 @dataclass
@@ -53,6 +55,7 @@ class FreeTextTask:
     equivalence_timeout_s: float = 2.0
     eval_seed: int = 1234
     eval_per_level: int = 64
+    sample_level: SampleLevel | None = None  # the task's generator, for problem_source=scripted
 
     def __post_init__(self) -> None:
         self.topics = list(self.topics) or sorted(self.prompts)
@@ -91,6 +94,16 @@ class FreeTextTask:
 
     def equivalent(self, a: str | None, b: str | None) -> bool:
         return is_equivalent(a, b, mode=self.equivalence, timeout_s=self.equivalence_timeout_s)
+
+    def sample_problems(self, rng: random.Random, n: int, level_mix: dict[int, float]) -> list[Problem]:
+        """``n`` problems at levels drawn by ``level_mix`` (level -> weight; empty: uniform)."""
+        if self.sample_level is None:
+            raise ValueError(f"task {self.name!r} has no problem generator")
+        mix = dict(level_mix) or {lvl: 1.0 for lvl in self.levels}
+        levels = [lvl for lvl, w in sorted(mix.items()) if w > 0]
+        if unknown := sorted(set(levels) - set(self.levels)):
+            raise ValueError(f"level_mix={mix}: task {self.name!r} has no level(s) {unknown} (levels: {self.levels})")
+        return [self.sample_level(rng, lvl) for lvl in rng.choices(levels, weights=[mix[lvl] for lvl in levels], k=n)]
 
     def eval_problems(self) -> list[Problem]:
         return self.make_eval_set(self.eval_seed, self.eval_per_level, self.eval_levels)

@@ -223,5 +223,12 @@ def eval_set(seed: int, per_level: int, levels: list[int]) -> list[Problem]:
     return problems
 
 
+def sample_level(rng: random.Random, level: int) -> Problem:
+    """One problem of ``level``, in the equation or the word form."""
+    text, value = _FORMS[level][rng.randrange(2)](rng)
+    return Problem(text, format_rational(value), level)
+
+
 def make(cfg) -> FreeTextTask:
-    return from_config(cfg, name="linear_equations", prompts=PROMPTS, solve=solve, make_eval_set=eval_set, levels=LEVELS)
+    return from_config(cfg, name="linear_equations", prompts=PROMPTS, solve=solve, make_eval_set=eval_set,
+                       levels=LEVELS, sample_level=sample_level)

@@ -67,18 +67,33 @@ def _level(node: expr.Node) -> int:
     return max(len(str(abs(int(leaf[1])))) for leaf in expr.leaves(node))
 
 
+def _bounds(d: int) -> tuple[int, int]:
+    return (2, 9) if d == 1 else (10 ** (d - 1), 10**d - 1)
+
+
+def _problem(a: int, b: int, d: int) -> Problem:
+    return Problem(f"What is {a} * {b}?", str(a * b), d)
+
+
 def eval_set(seed: int, per_level: int, levels: list[int]) -> list[Problem]:
     """``per_level`` distinct products of two d-digit numbers for each level d."""
     problems = []
     for d in levels:
         rng = random.Random(seed * 1_000 + d)
-        lo, hi = (2, 9) if d == 1 else (10 ** (d - 1), 10**d - 1)
+        lo, hi = _bounds(d)
         pairs: dict[tuple[int, int], None] = {}  # insertion-ordered set
         while len(pairs) < min(per_level, (hi - lo + 1) ** 2):
             pairs[(rng.randint(lo, hi), rng.randint(lo, hi))] = None
-        problems += [Problem(f"What is {a} * {b}?", str(a * b), d) for a, b in pairs]
+        problems += [_problem(a, b, d) for a, b in pairs]
     return problems
 
 
+def sample_level(rng: random.Random, d: int) -> Problem:
+    """One product of two d-digit numbers, worded as the evaluation's."""
+    lo, hi = _bounds(d)
+    return _problem(rng.randint(lo, hi), rng.randint(lo, hi), d)
+
+
 def make(cfg) -> FreeTextTask:
-    return from_config(cfg, name="multiply", prompts=PROMPTS, solve=solve, make_eval_set=eval_set, levels=LEVELS)
+    return from_config(cfg, name="multiply", prompts=PROMPTS, solve=solve, make_eval_set=eval_set, levels=LEVELS,
+                       sample_level=sample_level)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 from selfplay.tasks.base import ParsedProposal, Problem
@@ -40,6 +41,11 @@ class ToyArithmeticTask:
 
     def equivalent(self, a: str | None, b: str | None) -> bool:
         return is_equivalent(a, b, mode=self.equivalence)
+
+    def sample_problems(self, rng: random.Random, n: int, level_mix: dict[int, float]) -> list[Problem]:
+        """``n`` problems of the task's topics at levels drawn by ``level_mix`` (empty: uniform)."""
+        ops = {arithmetic.TOPICS[t] for t in self.topics}
+        return [_to_problem(p) for p in arithmetic.sample_mix(rng, n, level_mix, ops)]
 
     def eval_problems(self) -> list[Problem]:
         return [_to_problem(p) for p in arithmetic.eval_set(self.eval_seed, self.eval_per_level)]

@@ -75,6 +75,22 @@ def sample_problem(rng: random.Random, level: int, op: str | None = None) -> Ari
     return ArithProblem(_operand(rng, da), t_op, _operand(rng, db))
 
 
+def sample_mix(rng: random.Random, n: int, level_mix: dict[int, float], ops: set[str]) -> list[ArithProblem]:
+    """``n`` problems with levels drawn by ``level_mix`` (level -> weight; empty: the evaluated
+    levels uniformly), each of an operator in ``ops``."""
+    mix = dict(level_mix) or {lvl: 1.0 for lvl in EVAL_LEVELS}
+    levels = [lvl for lvl, w in sorted(mix.items()) if w > 0]
+    lacking = [lvl for lvl in levels if lvl not in TEMPLATES or not any(t[0] in ops for t in TEMPLATES[lvl])]
+    if lacking:
+        raise ValueError(
+            f"level_mix={mix}: no problems of level(s) {lacking} with operators {sorted(ops)} "
+            f"(levels: {sorted(TEMPLATES)}; + has 1-4, * has 1, 3, 4)"
+        )
+    op = next(iter(ops)) if len(ops) == 1 else None
+    picks = rng.choices(levels, weights=[mix[lvl] for lvl in levels], k=n)
+    return [sample_problem(rng, lvl, op) for lvl in picks]
+
+
 def levels_with(op: str) -> list[int]:
     return [lvl for lvl in EVAL_LEVELS if any(t[0] == op for t in TEMPLATES[lvl])]
 

@@ -12,14 +12,17 @@ from selfplay.tracking.mirrors import Mirror
 
 
 class MetricsLog:
-    def __init__(self, run_dir: Path, keep_upto: int, mirrors: list[Mirror]):
-        """Rows after step ``keep_upto`` (the checkpoint resumed from; -1 on a fresh start) go."""
+    def __init__(self, run_dir: Path, keep_upto: int, mirrors: list[Mirror], tags: dict[str, float] | None = None):
+        """Rows after step ``keep_upto`` (the checkpoint resumed from; -1 on a fresh start) go.
+        ``tags``: constant metrics every row carries (``labels/source_oracle``: 1.0)."""
         self.path = run_dir / "metrics.jsonl"
         truncate_after(self.path, keep_upto)
         self.rows = len(read_metrics(self.path))  # the log's position, kept in checkpoints
         self.mirrors = mirrors
+        self.tags = dict(tags or {})
 
     def log(self, step: int, metrics: dict[str, float]) -> None:
+        metrics = {**metrics, **self.tags}
         row = {"step": step, **{k: _finite(v) for k, v in sorted(metrics.items())}}
         with open(self.path, "a") as f:
             f.write(json.dumps(row) + "\n")

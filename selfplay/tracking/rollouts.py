@@ -32,6 +32,11 @@ class RolloutRecord:
     level: int | None
     prompt_tokens: int
     completion_tokens: int
+    # Where the problem came from: the problem source's name (selfplay | fixed | scripted | replay)
+    source: str
+    # The answer the solver's attempts were rewarded for matching (None: no label); the
+    # label source decides it (majority: the solver's own majority answer, where there is one)
+    label: str | None
 
 
 SCHEMA = pa.schema(
@@ -42,6 +47,7 @@ SCHEMA = pa.schema(
         ("advantage", pa.float64()), ("trained", pa.bool_()), ("agreement", pa.float64()),
         ("majority_answer", pa.string()), ("ground_truth", pa.string()), ("correct", pa.bool_()),
         ("level", pa.int64()), ("prompt_tokens", pa.int64()), ("completion_tokens", pa.int64()),
+        ("source", pa.string()), ("label", pa.string()),
     ]
 )
 assert SCHEMA.names == [f.name for f in fields(RolloutRecord)]

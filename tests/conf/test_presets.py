@@ -11,11 +11,23 @@ from testkit.hydra import CONF, compose_config, compose_raw
 from selfplay.config import Config
 from selfplay.rl.config import AlgoConfig
 
-GROUPS = ("algo", "task", "curriculum", "model", "cluster", "experiment")
+GROUPS = ("algo", "task", "curriculum", "model", "proposer_model", "problem_source", "labels", "cluster", "experiment")
 
 
 def _presets():
     return [(g, p.stem) for g in GROUPS for p in sorted((CONF / g).glob("*.yaml"))]
+
+
+def _raw(group: str, name: str) -> dict:
+    """What a preset sets, with a `/other_group/preset@_here_` default (proposer_model's
+    presets are model presets) read in first."""
+    raw = yaml.safe_load((CONF / group / f"{name}.yaml").read_text()) or {}
+    merged: dict = {}
+    for entry in raw.get("defaults", []):
+        if isinstance(entry, str) and entry.startswith("/") and entry.endswith("@_here_"):
+            merged = OmegaConf.merge(merged, _raw(*entry[1:-len("@_here_")].split("/")))
+    rest = {k: v for k, v in raw.items() if k != "defaults"}
+    return OmegaConf.to_container(OmegaConf.merge(merged, rest)) if merged else rest
 
 
 def _leaves(node, prefix=()):
@@ -30,7 +42,7 @@ def _leaves(node, prefix=()):
 
 @pytest.mark.parametrize(("group", "name"), _presets(), ids=lambda x: x)
 def test_every_value_a_preset_sets_survives_composition(group, name):
-    raw = yaml.safe_load((CONF / group / f"{name}.yaml").read_text()) or {}
+    raw = _raw(group, name)
     composed = OmegaConf.to_container(compose_raw(f"{group}={name}"), resolve=True)
     prefix = () if group == "experiment" else (group,)  # experiments are `# @package _global_`
     leaves = list(_leaves(raw, prefix))
@@ -43,7 +55,10 @@ def test_every_value_a_preset_sets_survives_composition(group, name):
     if group != "experiment":
         # Nor does any other layer set a key of the group behind the preset's back: the group
         # is exactly the typed defaults plus the preset.
-        expected = OmegaConf.merge(OmegaConf.structured(Config), {group: raw})
+        base = OmegaConf.structured(Config)
+        if OmegaConf.is_missing(base, group) or base[group] is None:  # an optional group: its preset is the model's
+            base[group] = base["model"]
+        expected = OmegaConf.merge(base, {group: raw})
         expected = OmegaConf.to_container(expected, resolve=True)[group]
         assert composed[group] == expected, f"{group}/{name} is not what the preset and the typed defaults say"
 

@@ -12,6 +12,7 @@ from selfplay.actors import Actors, ControllerClient, PolicyClient, local_transp
 from selfplay.config import Config, CurriculumConfig, SelfPlayConfig, TaskConfig
 from selfplay.curriculum.controller import CurriculumController
 from selfplay.messages import Generation, TrainResult, TrainSample
+from selfplay.sources import make_sources
 from selfplay.step import run_step
 from selfplay.tasks import make_task
 
@@ -77,7 +78,7 @@ def make(proposer_update_every: int = 2):
 
 def test_solver_rewards_are_majority_agreement_and_invalid_proposals_never_reach_the_solver():
     cfg, task, actors, proposer, solver = make()
-    out = run_step(1, cfg, task, actors)
+    out = run_step(1, cfg, task, actors, make_sources(cfg, task))
     assert sorted(solver.generated[0]) == sorted(ANSWERS)  # "hello" and "nope!" were not asked
     sol = [r for r in out.records if r.role == "solver"]
     by_prompt: dict[str, list[float]] = {}
@@ -99,7 +100,7 @@ def test_solver_rewards_are_majority_agreement_and_invalid_proposals_never_reach
 
 def test_advantages_map_back_to_their_own_samples():
     cfg, task, actors, proposer, solver = make(proposer_update_every=1)
-    out = run_step(1, cfg, task, actors)
+    out = run_step(1, cfg, task, actors, make_sources(cfg, task))
     assert solver.trained and proposer.trained
     for r in out.records:
         assert r.trained
@@ -109,9 +110,10 @@ def test_advantages_map_back_to_their_own_samples():
 def test_the_proposer_trains_exactly_on_its_due_steps():
     cfg, task, actors, proposer, solver = make(proposer_update_every=3)
     trained_at = []
+    sources = make_sources(cfg, task)
     for step in range(1, 8):
         before = len(proposer.trained)
-        out = run_step(step, cfg, task, actors)
+        out = run_step(step, cfg, task, actors, sources)
         if len(proposer.trained) > before:
             trained_at.append(step)
             assert len(proposer.trained[-1]) == 6  # every proposal, invalid ones included

@@ -94,26 +94,29 @@ def assert_actors_gone(tag: str, within_s: float = 30) -> None:
     assert not actor_processes(tag), f"actors outlived their run: {actor_processes(tag)}"
 
 
-def final_state(run_dir: Path) -> tuple[dict, dict]:
-    ckpt = run_dir / "checkpoints" / f"step_{EXACT_STEPS:06d}" / "policy"
+def final_state(run_dir: Path, worker: str = "policy") -> tuple[dict, dict]:
+    """Weights and trainer state of a worker's final checkpoint (``policy``, or ``solver`` /
+    ``proposer`` without a shared policy)."""
+    ckpt = run_dir / "checkpoints" / f"step_{EXACT_STEPS:06d}" / worker
     weights = load_file(ckpt / "model" / "model.safetensors")
     trainer = torch.load(ckpt / "trainer_state.pt", weights_only=False)
     return weights, trainer
 
 
-def assert_same_run(run_dir: Path, reference: Path) -> None:
+def assert_same_run(run_dir: Path, reference: Path, workers: tuple[str, ...] = ("policy",)) -> None:
     """Same metrics (timing aside), rollouts, final weights, optimizer and random state."""
     assert untimed(read_metrics(run_dir)) == untimed(read_metrics(reference))
     for step in range(1, EXACT_STEPS + 1):
         name = f"rollouts/step_{step:06d}.parquet"
         pd.testing.assert_frame_equal(pd.read_parquet(run_dir / name), pd.read_parquet(reference / name))
-    (w, t), (w_ref, t_ref) = final_state(run_dir), final_state(reference)
-    assert w.keys() == w_ref.keys() and all(torch.equal(w[k], w_ref[k]) for k in w)
-    opt, opt_ref = t["optimizer"]["state"], t_ref["optimizer"]["state"]
-    assert opt.keys() == opt_ref.keys()
-    for i in opt:
-        assert all(torch.equal(opt[i][k], opt_ref[i][k]) for k in opt[i])
-    assert torch.equal(t["rng"]["torch"], t_ref["rng"]["torch"])
+    for worker in workers:
+        (w, t), (w_ref, t_ref) = final_state(run_dir, worker), final_state(reference, worker)
+        assert w.keys() == w_ref.keys() and all(torch.equal(w[k], w_ref[k]) for k in w), worker
+        opt, opt_ref = t["optimizer"]["state"], t_ref["optimizer"]["state"]
+        assert opt.keys() == opt_ref.keys()
+        for i in opt:
+            assert all(torch.equal(opt[i][k], opt_ref[i][k]) for k in opt[i]), worker
+        assert torch.equal(t["rng"]["torch"], t_ref["rng"]["torch"]), worker
 
 
 def tiny_config(*overrides: str):
