@@ -17,9 +17,10 @@ import transformers
 from agents import lora
 from agents.generation import HFBackend
 from agents.models import encode_prompts, load_model
+from agents.probe import Prober
 from selfplay import rng_state
 from selfplay.fingerprint import fingerprint
-from selfplay.messages import Generation, SamplingParams, TrainResult, TrainSample
+from selfplay.messages import Generation, ProbeRequest, ProbeResult, SamplingParams, TrainResult, TrainSample
 from selfplay.rl import (
     AlgoConfig,
     TrainBatch,
@@ -71,10 +72,15 @@ class PolicyWorker:
         self.shuffle = torch.Generator().manual_seed(seed)
         self.backend = HFBackend(self.model, self.tokenizer, generation_batch_size)
         self.device = model_cfg.device
+        self.prober = Prober()  # drift probes' memories: checkpointed with the worker
 
     # -- generation -------------------------------------------------------------------------
     def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
         return self.backend.generate(encode_prompts(self.tokenizer, prompts, self.chat_template), params)
+
+    def probe(self, request: ProbeRequest) -> ProbeResult:
+        """Drift of this policy on fixed prompts (agents/probe.py); draws nothing from its streams."""
+        return self.prober.probe(self, request)
 
     # -- training ---------------------------------------------------------------------------
     def _batch(self, samples: list[TrainSample]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -130,21 +136,37 @@ class PolicyWorker:
         )
         # Not the weights (they are re-read from model.path): which ones, to check on resume.
         (out / "reference.json").write_text(json.dumps({"fingerprint": self.reference_fingerprint()}))
+        torch.save(self.prober.state_dict(), out / "probe_state.pt")
 
     def load(self, directory: str) -> None:
-        from transformers import AutoModelForCausalLM
-
         src = Path(directory)
-        if lora.is_lora(self.model):
-            lora.load_adapter(self.model, src / "model", self.adapter)
-        else:
-            saved = AutoModelForCausalLM.from_pretrained(src / "model", dtype=next(self.model.parameters()).dtype)
-            self.model.load_state_dict(saved.state_dict())
+        self._load_weights(src)
         state = torch.load(src / "trainer_state.pt", weights_only=False)
         self.optimizer.load_state_dict(state["optimizer"])
         self.set_rng_state(state["rng"])
         self.backend.weights_version = state["weights_version"]
         self.updates = state["updates"]
+        if (src / "probe_state.pt").exists():  # older checkpoints have none: the probes start over
+            self.prober.load_state_dict(torch.load(src / "probe_state.pt", weights_only=False))
+
+    def start_phase(self, directory: str, reference: str) -> None:
+        """A new phase from another run's worker checkpoint: its weights only (this worker's
+        optimizer, clocks and random state stay fresh). ``reference``: "phase_start" makes those
+        weights the frozen KL reference too; "base" keeps the base model (selfplay/phases.py)."""
+        self._load_weights(Path(directory))
+        if reference == "phase_start":
+            self.ref = lora.frozen_reference(self.model)
+            self.__dict__.pop("_ref_fingerprint", None)
+        self.prober.reset()
+
+    def _load_weights(self, src: Path) -> None:
+        from transformers import AutoModelForCausalLM
+
+        if lora.is_lora(self.model):
+            lora.load_adapter(self.model, src / "model", self.adapter)
+        else:
+            saved = AutoModelForCausalLM.from_pretrained(src / "model", dtype=next(self.model.parameters()).dtype)
+            self.model.load_state_dict(saved.state_dict())
 
     def rng_state(self) -> dict:
         """Every random stream this process draws from: sampling (torch's global generator),

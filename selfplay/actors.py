@@ -17,7 +17,9 @@ from agents.policy_worker import PolicyWorker
 from selfplay import faults
 from selfplay.config import Config
 from selfplay.curriculum.controller import CurriculumController
-from selfplay.messages import CurriculumScores, Generation, ProblemOutcome, SamplingParams, TrainResult, TrainSample
+from selfplay.messages import (
+    CurriculumScores, Generation, ProbeRequest, ProbeResult, ProblemOutcome, SamplingParams, TrainResult, TrainSample,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -50,6 +52,12 @@ class PolicyClient(_Client):
 
     def train(self, samples: list[TrainSample], temperature: float) -> TrainResult:
         return self._call(PolicyWorker.train, samples, temperature)
+
+    def probe(self, request: ProbeRequest) -> ProbeResult:
+        return self._call(PolicyWorker.probe, request)
+
+    def start_phase(self, directory: str, reference: str) -> None:
+        return self._call(PolicyWorker.start_phase, directory, reference)
 
     def save(self, directory: str) -> None:
         return self._call(PolicyWorker.save, directory)

@@ -15,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from agents.lora import LoraConfig
 from selfplay.curriculum.rewards import REWARDS
+from selfplay.instruments.config import InstrumentsConfig
 from selfplay.rl.config import AlgoConfig
 from selfplay.tasks import TASKS
 from selfplay.toyworld.build import ToyWorldConfig
@@ -105,6 +106,10 @@ class Config:
     # Resume even where the config differs from the checkpoint's in a result-changing key
     # (selfplay/config_guard.py).
     resume_allow_config_change: bool = False
+    # A new phase: start from another run's weights (its directory: the latest intact checkpoint;
+    # or a checkpoint folder), with a fresh optimizer, in a new run directory (selfplay/phases.py).
+    init_from: Optional[str] = None
+    init_reference: str = "base"  # the KL reference of a phase: base (model.path) | phase_start
     model: ModelConfig = field(default_factory=ModelConfig)
     task: TaskConfig = field(default_factory=TaskConfig)
     algo: AlgoConfig = field(default_factory=AlgoConfig)
@@ -112,6 +117,7 @@ class Config:
     selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    instruments: InstrumentsConfig = field(default_factory=InstrumentsConfig)
 
 
 def register() -> None:
@@ -167,5 +173,10 @@ def validate(cfg: Config) -> None:
         # conf/model/toy.yaml takes both from the task; only an explicit override can split them.
         bad("model.toyworld.eval_seed/eval_per_level", (toy.eval_seed, toy.eval_per_level),
             "must equal task.eval_seed/eval_per_level: the base model's corpus holds out exactly that set")
+    cfg.instruments.validate()
+    if cfg.init_reference not in ("base", "phase_start"):
+        bad("init_reference", cfg.init_reference, "must be base or phase_start")
+    if cfg.init_from is not None and cfg.model.lora.enabled:
+        bad("init_from", cfg.init_from, "not supported with LoRA adapters (model.lora.enabled) yet")
     if cfg.model.path is None and cfg.model.toyworld is None:
         bad("model.path", None, "set a model path/hub id, or model.toyworld for the embedded toy model")

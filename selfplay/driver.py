@@ -16,11 +16,12 @@ import ray
 import torch
 from tqdm import tqdm
 
-from selfplay import faults, rng_state, run_state
+from selfplay import faults, phases, rng_state, run_state
 from selfplay.actors import Where, make_actors
 from selfplay.checkpoint import discard_after
 from selfplay.config import Config
-from selfplay.evaluation import evaluate
+from selfplay.evaluation import evaluate_in_detail
+from selfplay.instruments.recorder import Instruments
 from selfplay.run_lock import lock_run_dir
 from selfplay.step import is_due, run_step
 from selfplay.tasks import make_task
@@ -89,17 +90,24 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
     warnings = run_state.check_config(ckpt, cfg) if ckpt is not None else []
     for w in warnings:
         log.warning(w)
+    phase = phases.resolve(cfg, run_dir)
     task = make_task(cfg.task)
     model_path = resolve_model_path(cfg)
+    if phase is not None:
+        phases.check_shapes(phase, model_path, cfg.model.gguf_file)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
     start_ray(cfg)
     where = Where()
     actors = make_actors(cfg, model_path, where)
+    if phase is not None:  # before a resume's restore: with init_reference=phase_start it sets the reference
+        phases.start(phase, cfg, actors)
+    instruments = Instruments(cfg, task)
     start, wandb_id, changes = 0, new_wandb_id(), []
     if ckpt is not None:
         state = run_state.restore(ckpt, cfg, actors)
+        instruments.load_state_dict(state.instruments)
         rng_state.restore(state.rng)
         start, changes = state.step, state.config_changes
         wandb_id = state.wandb_id or wandb_id
@@ -114,12 +122,12 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
     if ckpt is not None and metrics_log.rows != state.metrics_rows:
         log.warning("metrics.jsonl holds %d rows up to step %d; the checkpoint saw %d", metrics_log.rows, start, state.metrics_rows)
 
-    def run_eval() -> dict[str, float]:
+    def run_eval(step: int) -> dict[str, float]:
         # Evaluation samples from a copy of the solver's random state: whether and how often
         # a run evaluates never shifts the stream its training draws from.
         where.phase = "eval"
         saved = actors.solver.rng_state()
-        metrics = evaluate(
+        evaluation = evaluate_in_detail(
             actors.solver.generate,
             task,
             samples=cfg.eval_samples,
@@ -127,21 +135,21 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
             max_new_tokens=cfg.task.max_answer_tokens,
         )
         actors.solver.set_rng_state(saved)
-        return metrics
+        return {**evaluation.metrics, **instruments.at_eval(step, evaluation, actors)}
 
     last_eval = _last_eval(read_metrics(metrics_log.path))
     if start == 0:
-        last_eval = run_eval()
+        last_eval = run_eval(0)
         metrics_log.log(0, last_eval)
         tqdm.write(_summary(0, last_eval))
     bar = tqdm(range(start + 1, cfg.steps + 1), initial=start, total=cfg.steps, disable=not cfg.logging.progress, desc="self-play")
     for step in bar:
         where.phase, where.step = "step", step
         out = run_step(step, cfg, task, actors)
-        metrics = out.metrics
+        metrics = {**out.metrics, **instruments.after_step(out.records)}
         if is_due(step, cfg.eval_every) or step == cfg.steps:
             t0 = time.perf_counter()
-            last_eval = run_eval()
+            last_eval = run_eval(step)
             metrics.update(last_eval)
             metrics["time/eval_s"] = time.perf_counter() - t0
         write_rollouts(run_dir, step, out.records)
@@ -159,6 +167,7 @@ def _run(cfg: Config, run_dir: Path) -> dict[str, float]:
                 metrics_rows=metrics_log.rows,
                 wandb_id=wandb_id,
                 config_changes=changes,
+                instruments=instruments.state_dict(),
             )
             run_state.save(run_dir, cfg, actors, state)
     metrics_log.close()
