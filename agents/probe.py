@@ -95,7 +95,9 @@ def _rest(logp: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
 
 
 @torch.no_grad()
-def answer_log_probs(model: Any, sequences: list[tuple[list[int], list[int]]], pad_id: int, device: str) -> torch.Tensor:
+def answer_log_probs(
+    model: Any, sequences: list[tuple[list[int], list[int]]], pad_id: int, device: str
+) -> torch.Tensor:
     """[T, V] log-softmax of ``model``'s next-token distribution at every answer token of
     ``sequences`` (the position before it), answers concatenated in order."""
     out = []
@@ -128,17 +130,18 @@ class Prober:
             memory = self.memories.get(req.name)
             if memory is None or memory.key != key:
                 memory = self.memories[req.name] = self._start(policy, prompts, req, key)
-            greedy = _texts(policy.backend.generate(prompts, SamplingParams(greedy=True, max_new_tokens=req.max_new_tokens)))
+            greedy_params = SamplingParams(greedy=True, max_new_tokens=req.max_new_tokens)
+            greedy = _texts(policy.backend.generate(prompts, greedy_params))
             samples = []
             if req.samples > 0:
                 torch.manual_seed(req.seed)  # the same draws at every probe: changes come from the policy
                 params = SamplingParams(temperature=req.temperature, n=req.samples, max_new_tokens=req.max_new_tokens)
                 samples = [[g.text for g in group] for group in policy.backend.generate(prompts, params)]
             was_training = policy.model.training
-            policy.model.eval()
+            policy.model.eval()  # as when sampling (under LoRA the reference is this module too)
             logp = answer_log_probs(policy.model, memory.sequences, policy.tokenizer.pad_token_id, policy.device)
-            policy.model.train(was_training)
             ref_logp = answer_log_probs(policy.ref, memory.sequences, policy.tokenizer.pad_token_id, policy.device)
+            policy.model.train(was_training)
         tokens = logp.shape[0]
         result = ProbeResult(
             kl_to_base=_mean(full_kl(logp, ref_logp)),

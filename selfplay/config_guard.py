@@ -4,8 +4,9 @@ A checkpoint stores the resolved config of the run that wrote it. On resume, eve
 differs falls in one of three classes:
 
 - inert: cannot change anything the run computes (how long it runs, where and how often it
-  logs, evaluates or saves, what resources Ray gets, what its instruments measure). Evaluation draws from a copy of the
-  solver's random state, so ``eval_every`` does not shift training either. Allowed.
+  logs, evaluates or saves, what resources Ray gets, what its instruments measure).
+  Evaluation draws from a copy of the solver's random state, so ``eval_every`` does not shift
+  training either. Allowed.
 - numeric: the same experiment, but floating-point summation order or how sampling is
   batched changes, so the rest of the run is no longer bit-identical to an uninterrupted
   one. Allowed, with a warning.

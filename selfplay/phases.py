@@ -72,7 +72,7 @@ def check_shapes(source: PhaseSource, model_path: str, gguf_file: str | None) ->
     target, tied = _model_shapes(model_path, gguf_file)
     for name, folder in source.folders.items():
         have = _checkpoint_shapes(folder / "model")
-        wrong = [f"{k}: {tuple(have[k])} vs {tuple(target[k])}" for k in have if k in target and tuple(have[k]) != tuple(target[k])]
+        wrong = [f"{k}: {tuple(v)} vs {tuple(target[k])}" for k, v in have.items() if k in target and v != target[k]]
         extra = [k for k in have if k not in target]
         missing = [k for k in target if k not in have and k not in tied]
         if wrong or extra or missing:
@@ -119,6 +119,8 @@ def _model_shapes(model_path: str, gguf_file: str | None) -> tuple[dict[str, lis
     with torch.device("meta"):
         model = AutoModelForCausalLM.from_config(config)
     shapes = {k: list(v.shape) for k, v in model.state_dict().items()}
-    tied = getattr(model, "_tied_weights_keys", None) or []
-    tied = set(tied.keys() if isinstance(tied, dict) else tied) if getattr(config, "tie_word_embeddings", False) else set()
+    tied: set[str] = set()
+    if getattr(config, "tie_word_embeddings", False):
+        keys = getattr(model, "_tied_weights_keys", None) or []
+        tied = set(keys.keys() if isinstance(keys, dict) else keys)
     return shapes, tied

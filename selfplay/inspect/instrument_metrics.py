@@ -42,5 +42,6 @@ def instruments_table(df: pd.DataFrame, window: int) -> str:
     for c in cols:
         early, late = early_late(df, c, window)
         rows.append([c, "" if early is None else fmt_num(early), "" if late is None else fmt_num(late)])
-    head = [Col("instrument"), Col(f"steps {lo}-{lo + window - 1}", align=">"), Col(f"steps {hi - window + 1}-{hi}", align=">")]
+    head = [Col("instrument"), Col(f"steps {lo}-{lo + window - 1}", align=">"),
+            Col(f"steps {hi - window + 1}-{hi}", align=">")]
     return "instruments (mean of what was logged in each window):\n" + render_table(head, rows)

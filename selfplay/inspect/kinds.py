@@ -38,8 +38,8 @@ def proposed_kinds(run: RunDir) -> tuple[list[tuple[int, dict]], str]:
     rows = rows[rows["parsed"].notna()]
     task = _task(run)
     if task is None:
-        levels = rows["level"]
-        return [(int(s), {} if pd.isna(lv) else {"level": int(lv)}) for s, lv in zip(rows["step"], levels)], "level column"
+        levels = [{} if pd.isna(lv) else {"level": int(lv)} for lv in rows["level"]]
+        return [(int(s), f) for s, f in zip(rows["step"], levels)], "level column"
 
     def problem(r) -> Problem:
         level = None if pd.isna(r.level) else int(r.level)

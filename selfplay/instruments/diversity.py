@@ -63,7 +63,8 @@ def answer_diversity(groups: list[list[str | None]], prefix: str) -> dict[str, f
     answers = [a for g in groups for a in g if a is not None]
     if not groups:
         return {}
-    out = {f"{prefix}/answer_entropy": sum(entropy_bits(NO_ANSWER if a is None else a for a in g) for g in groups) / len(groups)}
+    entropies = [entropy_bits(NO_ANSWER if a is None else a for a in g) for g in groups]
+    out = {f"{prefix}/answer_entropy": sum(entropies) / len(groups)}
     if answers:
         out[f"{prefix}/distinct_answers"] = len(set(answers)) / len(answers)
         out.update({f"{prefix}/distinct_{n}": distinct_n(answers, n) for n in NGRAMS})
@@ -74,13 +75,18 @@ def step_diversity(task: Task, records) -> dict[str, float]:
     """``diversity/proposer/*`` over a step's valid problems, ``diversity/solver/*`` over its answers
     (``records``: the step's ``RolloutRecord`` list)."""
     problems = [
-        Problem(r.parsed, r.ground_truth, r.level) for r in records if r.role == "proposer" and r.valid and r.parsed is not None
+        Problem(r.parsed, r.ground_truth, r.level)
+        for r in records
+        if r.role == "proposer" and r.valid and r.parsed is not None
     ]
     groups: dict[str, list[str | None]] = {}
     for r in records:
         if r.role == "solver":
             groups.setdefault(r.group_id, []).append(r.parsed)
-    return {**problem_diversity(task, problems, "diversity/proposer"), **answer_diversity(list(groups.values()), "diversity/solver")}
+    return {
+        **problem_diversity(task, problems, "diversity/proposer"),
+        **answer_diversity(list(groups.values()), "diversity/solver"),
+    }
 
 
 @dataclass(frozen=True)

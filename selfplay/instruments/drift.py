@@ -27,7 +27,9 @@ def probe_requests(cfg: Config, task: Task) -> dict[str, ProbeRequest]:
     common = dict(seed=ins.probe_seed, top_k=ins.probe_top_k, temperature=cfg.selfplay.temperature)
     return {
         # The solver's KL is taken along the reference's greedy answers.
-        "solver": ProbeRequest("solver", [task.solver_prompt(p) for p in problems], cfg.task.max_answer_tokens, **common),
+        "solver": ProbeRequest(
+            "solver", [task.solver_prompt(p) for p in problems], cfg.task.max_answer_tokens, **common
+        ),
         # One greedy answer per topic prompt is too thin for a KL: along reference samples instead.
         "proposer": ProbeRequest(
             "proposer", [task.proposer_prompt(t) for t in task.topics], cfg.task.max_proposal_tokens,

@@ -31,7 +31,8 @@ class Instruments:
             self.base_solved = skills.base_solved(evaluation.greedy_correct)
         out: dict[str, float] = {}
         if self.base_solved is not None:  # None: resumed from a checkpoint written before instruments
-            out["skills/base_solved_accuracy"] = skills.base_solved_accuracy(self.base_solved, evaluation.greedy_correct)
+            accuracy = skills.base_solved_accuracy(self.base_solved, evaluation.greedy_correct)
+            out["skills/base_solved_accuracy"] = accuracy
         out.update(skills.shortcut_metrics(evaluation.problems, evaluation.greedy))
         out.update(diversity.answer_diversity(evaluation.samples, "diversity/eval/solver"))
         for role, client in (("solver", actors.solver), ("proposer", actors.proposer)):

@@ -50,7 +50,7 @@ def features(problem: Problem) -> dict:
     node = _expression(problem.text)
     if node is None:
         return {"level": problem.level, "op": "none"}
-    ops = sorted({n for n in _operators(node)})
+    ops = sorted(set(_operators(node)))
     digits = sorted((len(str(abs(int(leaf[1])))) for leaf in expr.leaves(node)), reverse=True)
     return {"level": _level(node), "op": "".join(ops), "digits": "x".join(map(str, digits))}
 

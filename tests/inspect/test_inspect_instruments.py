@@ -2,7 +2,6 @@
 plots and list, compare --instruments; on a run written here with a known lost tail."""
 import dataclasses
 
-import pytest
 from inspect_synth import write_hydra, write_metrics, write_rollouts
 
 from selfplay.config import TaskConfig

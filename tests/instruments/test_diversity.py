@@ -85,7 +85,9 @@ def test_step_diversity_reads_valid_problems_and_answer_groups():
 
 
 def test_a_tail_that_vanishes_is_found_and_one_that_stays_is_not():
-    lvl = lambda n: {"level": n}  # noqa: E731
+    def lvl(n):
+        return {"level": n}
+
     problems = (
         [(1, lvl(1)), (1, lvl(4)), (2, lvl(4)), (2, lvl(2)), (3, lvl(4))]  # level 4 in the early steps
         + [(4, lvl(1)), (5, lvl(1)), (6, lvl(1)), (7, lvl(2)), (8, lvl(1))]  # and never again

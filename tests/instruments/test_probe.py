@@ -132,3 +132,23 @@ def test_a_changed_probe_set_starts_over(policy):
     prober.probe(policy, SOLVER)
     other = ProbeRequest("solver", ["1+1="], max_new_tokens=6)
     assert prober.probe(policy, other).kl_to_prev is None
+
+
+def test_under_lora_the_reference_is_the_base_with_the_adapters_off(policy):
+    from agents import lora
+
+    model = lora.wrap(policy.model, lora.LoraConfig(enabled=True, r=4, alpha=8, target_modules=["q_proj", "v_proj"]))
+    base = copy.deepcopy(policy.model)
+    lora_policy = SimpleNamespace(model=model, ref=lora.frozen_reference(model), tokenizer=policy.tokenizer,
+                                  backend=HFBackend(model, policy.tokenizer), chat_template=False, device="cpu")
+    prober = Prober()
+    assert prober.probe(lora_policy, SOLVER).kl_to_base == 0.0
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.add_(0.5 * torch.randn(p.shape, generator=torch.Generator().manual_seed(1)))
+    seqs = prober.memories["solver"].sequences
+    with model.disable_adapter():
+        expected = independent_kl(model, base, seqs)  # adapters off: the base itself, KL 0
+    assert expected == pytest.approx(0.0, abs=1e-9)
+    assert prober.probe(lora_policy, SOLVER).kl_to_base == pytest.approx(independent_kl(model, base, seqs), rel=1e-4)
