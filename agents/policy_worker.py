@@ -21,9 +21,10 @@ from agents import lora, precision
 from agents.generation import HFBackend
 from agents.models import encode_prompts, load_model
 from agents.perf import ModelFlops, matmul_peak
+from agents.probe import Prober
 from selfplay import rng_state
 from selfplay.fingerprint import fingerprint
-from selfplay.messages import Generation, SamplingParams, TrainResult, TrainSample
+from selfplay.messages import Generation, ProbeRequest, ProbeResult, SamplingParams, TrainResult, TrainSample
 from selfplay.rl import (
     AlgoConfig,
     ForwardWork,
@@ -54,12 +55,15 @@ def load_policy_model(model_path: str, model_cfg, adapters: tuple[str, ...] = (l
 
 
 class PolicyWorker:
-    def __init__(self, model_path: str, model_cfg, algo: AlgoConfig, *, seed: int, threads: int, generation_batch_size: int):
+    def __init__(self, model_path: str, model_cfg, algo: AlgoConfig, *, seed: int, threads: int, generation_batch_size: int,
+                 keep_reference: bool = False):
         start_process(threads, seed)
         model, tokenizer = load_policy_model(model_path, model_cfg)
-        self._attach(model, tokenizer, model_cfg, algo, seed=seed, generation_batch_size=generation_batch_size)
+        self._attach(model, tokenizer, model_cfg, algo, seed=seed, generation_batch_size=generation_batch_size,
+                     keep_reference=keep_reference)
 
     def _attach(self, model, tokenizer, model_cfg, algo: AlgoConfig, *, seed: int, generation_batch_size: int,
+                keep_reference: bool = False,
                 adapter: str = lora.DEFAULT) -> None:
         """Everything a policy owns around its module. ``adapter``: the one adapter it trains and
         checkpoints, where the module carries one per role (``agents/shared_base.py``); the
@@ -75,8 +79,9 @@ class PolicyWorker:
         # copy and its forward pass every update would buy only a diagnostic (and the `kl`
         # metric is then not reported). Its fingerprint identifies the starting weights on
         # resume either way, so without a copy it is taken now, before any update.
+        # ``keep_reference``: the drift probes (``agents/probe.py``) measure KL to it as well.
         self.needs_ref = algo.use_kl_loss or algo.use_kl_in_reward
-        self.ref = lora.frozen_reference(self.model) if self.needs_ref else None
+        self.ref = lora.frozen_reference(self.model) if self.needs_ref or keep_reference else None
         if self.ref is None and not lora.is_lora(self.model):
             self.reference_fingerprint()
         self.optimizer = build_optimizer(self.model, algo)
@@ -84,6 +89,7 @@ class PolicyWorker:
         self.shuffle = torch.Generator().manual_seed(seed)
         self.backend = HFBackend(self.model, self.tokenizer, generation_batch_size, precision=self.precision)
         self.flops = ModelFlops.of(self.model)
+        self.prober = Prober()  # drift probes' memories: checkpointed with the worker
 
     def precision(self):
         """The mixed-precision context of sampling, log-prob passes and the update."""
@@ -102,6 +108,10 @@ class PolicyWorker:
     # -- generation -------------------------------------------------------------------------
     def generate(self, prompts: list[str], params: SamplingParams) -> list[list[Generation]]:
         return self.backend.generate(encode_prompts(self.tokenizer, prompts, self.chat_template), params)
+
+    def probe(self, request: ProbeRequest) -> ProbeResult:
+        """Drift of this policy on fixed prompts (agents/probe.py); draws nothing from its streams."""
+        return self.prober.probe(self, request)
 
     # -- training ---------------------------------------------------------------------------
     def _batch(self, samples: list[TrainSample]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -134,7 +144,7 @@ class PolicyWorker:
             no_grad_work += work
             metrics["time/old_logprobs_s"] = time.perf_counter() - t
         ref = None
-        if self.ref is not None:
+        if self.needs_ref:  # a reference kept only for the drift probes costs no pass here
             t = time.perf_counter()
             with self.precision():
                 ref, work = passes(self.ref, ids, attn, resp)
@@ -196,21 +206,37 @@ class PolicyWorker:
         )
         # Not the weights (they are re-read from model.path): which ones, to check on resume.
         (out / "reference.json").write_text(json.dumps({"fingerprint": self.reference_fingerprint()}))
+        torch.save(self.prober.state_dict(), out / "probe_state.pt")
 
     def load(self, directory: str) -> None:
-        from transformers import AutoModelForCausalLM
-
         src = Path(directory)
-        if lora.is_lora(self.model):
-            lora.load_adapter(self.model, src / "model", self.adapter)
-        else:
-            saved = AutoModelForCausalLM.from_pretrained(src / "model", dtype=next(self.model.parameters()).dtype)
-            self.model.load_state_dict(saved.state_dict())
+        self._load_weights(src)
         state = torch.load(src / "trainer_state.pt", weights_only=False)
         self.optimizer.load_state_dict(state["optimizer"])
         self.set_rng_state(state["rng"])
         self.backend.weights_version = state["weights_version"]
         self.updates = state["updates"]
+        if (src / "probe_state.pt").exists():  # older checkpoints have none: the probes start over
+            self.prober.load_state_dict(torch.load(src / "probe_state.pt", weights_only=False))
+
+    def start_phase(self, directory: str, reference: str) -> None:
+        """A new phase from another run's worker checkpoint: its weights only (this worker's
+        optimizer, clocks and random state stay fresh). ``reference``: "phase_start" makes those
+        weights the frozen KL reference too; "base" keeps the base model (selfplay/phases.py)."""
+        self._load_weights(Path(directory))
+        if reference == "phase_start":
+            self.ref = lora.frozen_reference(self.model)
+            self.__dict__.pop("_ref_fingerprint", None)
+        self.prober.reset()
+
+    def _load_weights(self, src: Path) -> None:
+        from transformers import AutoModelForCausalLM
+
+        if lora.is_lora(self.model):
+            lora.load_adapter(self.model, src / "model", self.adapter)
+        else:
+            saved = AutoModelForCausalLM.from_pretrained(src / "model", dtype=next(self.model.parameters()).dtype)
+            self.model.load_state_dict(saved.state_dict())
 
     def rng_state(self) -> dict:
         """Every random stream this process draws from: sampling (torch's global generator),

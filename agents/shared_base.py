@@ -31,7 +31,8 @@ class SharedBaseWorker:
     """The Ray actor: ``as_role(role, method, *args)`` is ``PolicyWorker.method(*args)`` for
     that role (the driver wraps it in a per-role handle)."""
 
-    def __init__(self, model_path: str, model_cfg, algo: AlgoConfig, *, seed: int, threads: int, generation_batch_size: int):
+    def __init__(self, model_path: str, model_cfg, algo: AlgoConfig, *, seed: int, threads: int, generation_batch_size: int,
+                 keep_reference: bool = False):  # under LoRA the reference is the base: no copy either way
         if not model_cfg.lora.enabled:
             raise ValueError("model.lora.shared_base needs model.lora.enabled=true: the roles' adapters share the base")
         start_process(threads, seed)

@@ -17,7 +17,9 @@ from agents.policy_worker import PolicyWorker
 from selfplay import faults
 from selfplay.config import Config, proposer_model
 from selfplay.curriculum.controller import CurriculumController
-from selfplay.messages import CurriculumScores, Generation, ProblemOutcome, SamplingParams, TrainResult, TrainSample
+from selfplay.messages import (
+    CurriculumScores, Generation, ProbeRequest, ProbeResult, ProblemOutcome, SamplingParams, TrainResult, TrainSample,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -50,6 +52,12 @@ class PolicyClient(_Client):
 
     def train(self, samples: list[TrainSample], temperature: float) -> TrainResult:
         return self._call(PolicyWorker.train, samples, temperature)
+
+    def probe(self, request: ProbeRequest) -> ProbeResult:
+        return self._call(PolicyWorker.probe, request)
+
+    def start_phase(self, directory: str, reference: str) -> None:
+        return self._call(PolicyWorker.start_phase, directory, reference)
 
     def save(self, directory: str) -> None:
         return self._call(PolicyWorker.save, directory)
@@ -137,7 +145,10 @@ def make_actors(cfg: Config, model_path: str, where: Where, proposer_path: str |
     from selfplay import cluster
 
     call = ray_transport(where, cfg.cluster.call_timeout_s)
-    kwargs = dict(threads=cfg.cluster.torch_threads, generation_batch_size=cfg.cluster.generation_batch_size)
+    kwargs = dict(
+        threads=cfg.cluster.torch_threads, generation_batch_size=cfg.cluster.generation_batch_size,
+        keep_reference=cfg.instruments.enabled,  # the drift probes' KL to the base
+    )
     resources = dict(num_cpus=cfg.cluster.worker_num_cpus, num_gpus=cfg.cluster.worker_num_gpus)
     if cfg.model.lora.shared_base:
         both = ray.remote(**resources)(SharedBaseWorker).remote(model_path, cfg.model, cfg.algo, seed=cfg.seed, **kwargs)

@@ -15,6 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from agents.lora import LoraConfig
 from selfplay.curriculum.rewards import REWARDS
+from selfplay.instruments.config import InstrumentsConfig
 from selfplay.rl.config import AlgoConfig
 from selfplay.sources import LABEL_SOURCES, PROBLEM_SOURCES
 from selfplay.tasks import TASKS
@@ -145,6 +146,10 @@ class Config:
     # Resume even where the config differs from the checkpoint's in a result-changing key
     # (selfplay/config_guard.py).
     resume_allow_config_change: bool = False
+    # A new phase: start from another run's weights (its directory: the latest intact checkpoint;
+    # or a checkpoint folder), with a fresh optimizer, in a new run directory (selfplay/phases.py).
+    init_from: Optional[str] = None
+    init_reference: str = "base"  # the KL reference of a phase: base (model.path) | phase_start
     model: ModelConfig = field(default_factory=ModelConfig)
     # The proposer's (teacher's) model; null: the same as ``model``. A different one needs
     # selfplay.shared_policy=false (one shared policy is one model).
@@ -157,6 +162,7 @@ class Config:
     selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    instruments: InstrumentsConfig = field(default_factory=InstrumentsConfig)
 
 
 def register() -> None:
@@ -207,6 +213,7 @@ def validate(cfg: Config) -> None:
         bad("model.lora.shared_base", True, "needs model.lora.enabled=true (the roles' adapters are what share the base)")
     if cfg.model.lora.shared_base and sp.shared_policy:
         bad("model.lora.shared_base", True, "needs selfplay.shared_policy=false (a shared policy is one adapter for both roles)")
+    _validate_instruments(cfg, bad)
     for key, model in (("model", cfg.model), ("proposer_model", cfg.proposer_model)):
         if model is not None:
             _validate_model(cfg, key, model, bad)
@@ -282,3 +289,11 @@ def _validate_sources(cfg: Config, bad) -> None:
     if labels.name == "oracle" and not labels.allow_oracle:
         bad("labels", "oracle", "trains the solver on the task's ground truth, which label-free self-play never "
             "sees. It is an experiment's control: to run it, pass labels.allow_oracle=true as well")
+
+
+def _validate_instruments(cfg: Config, bad) -> None:
+    cfg.instruments.validate()
+    if cfg.init_reference not in ("base", "phase_start"):
+        bad("init_reference", cfg.init_reference, "must be base or phase_start")
+    if cfg.init_from is not None and cfg.model.lora.enabled:
+        bad("init_from", cfg.init_from, "not supported with LoRA adapters (model.lora.enabled) yet")

@@ -4,8 +4,9 @@ A checkpoint stores the resolved config of the run that wrote it. On resume, eve
 differs falls in one of three classes:
 
 - inert: cannot change anything the run computes (how long it runs, where and how often it
-  logs, evaluates or saves, what resources Ray gets). Evaluation draws from a copy of the
-  solver's random state, so ``eval_every`` does not shift training either. Allowed.
+  logs, evaluates or saves, what resources Ray gets, what its instruments measure).
+  Evaluation draws from a copy of the solver's random state, so ``eval_every`` does not shift
+  training either. Allowed.
 - numeric: the same experiment, but floating-point summation order or how sampling is
   batched changes, so the rest of the run is no longer bit-identical to an uninterrupted
   one. Allowed, with a warning.
@@ -25,7 +26,7 @@ from typing import Any
 
 INERT = (
     "steps", "resume", "resume_allow_config_change", "eval_every", "checkpoint_every", "keep_checkpoints",
-    "logging.*", "cluster.*",
+    "logging.*", "cluster.*", "instruments.*",
 )
 # model.toyworld.threads: the toy base model's build threads, not in its cache key (a cached
 # model is reused as is; a rebuilt one that differs is caught by the reference fingerprint).

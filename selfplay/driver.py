@@ -16,11 +16,12 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from selfplay import cluster, faults, rng_state, role_models, run_state
+from selfplay import cluster, faults, phases, rng_state, role_models, run_state
 from selfplay.actors import Where, make_actors
 from selfplay.checkpoint import discard_after
 from selfplay.config import Config
-from selfplay.evaluation import evaluate
+from selfplay.evaluation import evaluate_in_detail
+from selfplay.instruments.recorder import Instruments
 from selfplay.run_lock import lock_run_dir
 from selfplay.sources import make_sources
 from selfplay.step import is_due, run_step
@@ -75,11 +76,14 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
     for w in warnings:
         log.warning(w)
     on_start()
+    phase = phases.resolve(cfg, run_dir)
     task = make_task(cfg.task)
     sources = make_sources(cfg, task)
     models = role_models.role_models(cfg, log=tqdm.write)
     tqdm.write(role_models.describe(models))
     role_models.save(run_dir, models)
+    if phase is not None:
+        phases.check_shapes(phase, models["solver"].path, cfg.model.gguf_file)
     random.seed(cfg.seed)
     np.random.seed(cfg.seed)
     torch.manual_seed(cfg.seed)
@@ -87,11 +91,15 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
     cluster.check_capacity(cfg)
     where = Where()
     actors = make_actors(cfg, models["solver"].path, where, models["proposer"].path)
+    if phase is not None:  # before a resume's restore: with init_reference=phase_start it sets the reference
+        phases.start(phase, cfg, actors)
+    instruments = Instruments(cfg, task)
     start, wandb_id, changes = 0, new_wandb_id(), []
     if ckpt is not None:
         restored = run_state.restore_with_fallback(ckpt, cfg, actors, run_dir)  # an earlier one if it fails to load
         ckpt, state, warnings = restored.ckpt, restored.state, restored.warnings
         run_state.drop_final_only_eval(run_dir, ckpt, cfg)
+        instruments.load_state_dict(state.instruments)
         rng_state.restore(state.rng)
         sources.load_state_dict(state.sources)
         start, changes = state.step, state.config_changes
@@ -107,12 +115,12 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
     if ckpt is not None and metrics_log.rows != state.metrics_rows:
         log.warning("metrics.jsonl holds %d rows up to step %d; the checkpoint saw %d", metrics_log.rows, start, state.metrics_rows)
 
-    def run_eval() -> dict[str, float]:
+    def run_eval(step: int) -> dict[str, float]:
         # Evaluation samples from a copy of the solver's random state: whether and how often
         # a run evaluates never shifts the stream its training draws from.
         where.phase = "eval"
         saved = actors.solver.rng_state()
-        metrics = evaluate(
+        evaluation = evaluate_in_detail(
             actors.solver.generate,
             task,
             samples=cfg.eval_samples,
@@ -120,21 +128,21 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
             max_new_tokens=cfg.task.max_answer_tokens,
         )
         actors.solver.set_rng_state(saved)
-        return metrics
+        return {**evaluation.metrics, **instruments.at_eval(step, evaluation, actors)}
 
     last_eval = _last_eval(read_metrics(metrics_log.path))
     if start == 0:
-        last_eval = run_eval()
+        last_eval = run_eval(0)
         metrics_log.log(0, last_eval)
         tqdm.write(_summary(0, last_eval))
     bar = tqdm(range(start + 1, cfg.steps + 1), initial=start, total=cfg.steps, disable=not cfg.logging.progress, desc="self-play")
     for step in bar:
         where.phase, where.step = "step", step
         out = run_step(step, cfg, task, actors, sources)
-        metrics = out.metrics
+        metrics = {**out.metrics, **instruments.after_step(out.records)}
         if is_due(step, cfg.eval_every) or step == cfg.steps:
             t0 = time.perf_counter()
-            last_eval = run_eval()
+            last_eval = run_eval(step)
             metrics.update(last_eval)
             metrics["time/eval_s"] = time.perf_counter() - t0
         write_rollouts(run_dir, step, out.records)
@@ -153,6 +161,7 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
                 wandb_id=wandb_id,
                 config_changes=changes,
                 sources=sources.state_dict(),
+                instruments=instruments.state_dict(),
             )
             run_state.save(run_dir, cfg, actors, state)
     metrics_log.close()

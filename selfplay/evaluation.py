@@ -8,6 +8,7 @@ Ground truth is read here and in diagnostics only; it never reaches a reward.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Callable
 
 from selfplay.messages import Generation, SamplingParams
@@ -17,14 +18,32 @@ from verifiers import majority_vote
 Generate = Callable[[list[str], SamplingParams], list[list[Generation]]]
 
 
+@dataclass
+class Evaluation:
+    """An evaluation's metrics and, per held-out problem, what the solver answered (for the
+    instruments, selfplay/instruments/)."""
+
+    metrics: dict[str, float]
+    problems: list[Problem]
+    greedy: list[str | None]  # the extracted greedy answer
+    greedy_correct: list[bool]
+    samples: list[list[str | None]]  # the extracted sampled answers
+
+
 def evaluate(generate: Generate, task: Task, *, samples: int, temperature: float, max_new_tokens: int) -> dict[str, float]:
+    return evaluate_in_detail(generate, task, samples=samples, temperature=temperature, max_new_tokens=max_new_tokens).metrics
+
+
+def evaluate_in_detail(generate: Generate, task: Task, *, samples: int, temperature: float, max_new_tokens: int) -> Evaluation:
     problems = task.eval_problems()
     prompts = [task.solver_prompt(p) for p in problems]
     greedy = generate(prompts, SamplingParams(greedy=True, max_new_tokens=max_new_tokens))
     sampled = generate(prompts, SamplingParams(temperature=temperature, n=samples, max_new_tokens=max_new_tokens))
     scores: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
-    for problem, g, group in zip(problems, greedy, sampled):
-        row = _score(task, problem, g[0], group)
+    greedy_answers = [task.extract_answer(g[0].text) for g in greedy]
+    sampled_answers = [[task.extract_answer(g.text) for g in group] for group in sampled]
+    for problem, g, group in zip(problems, greedy_answers, sampled_answers):
+        row = _score(task, problem, g, group)
         scores["all"].append(row)
         if problem.level is not None:
             scores[f"level_{problem.level}"].append(row)
@@ -35,19 +54,18 @@ def evaluate(generate: Generate, task: Task, *, samples: int, temperature: float
         metrics[f"{prefix}pass@1"] = sum(r[0] for r in rows) / n
         metrics[f"{prefix}greedy"] = sum(r[1] for r in rows) / n
         metrics[f"{prefix}maj@{samples}"] = sum(r[2] for r in rows) / n
-    return metrics
+    return Evaluation(metrics, problems, greedy_answers, [bool(r[1]) for r in scores["all"]], sampled_answers)
 
 
-def _score(task: Task, problem: Problem, greedy: Generation, group: list[Generation]) -> tuple[float, float, float]:
+def _score(task: Task, problem: Problem, greedy: str | None, answers: list[str | None]) -> tuple[float, float, float]:
     truth = problem.ground_truth
 
     def right(answer: str | None) -> bool:
         return answer is not None and task.equivalent(answer, truth)
 
-    answers = [task.extract_answer(g.text) for g in group]
     majority = majority_vote(answers, task.equivalent)
     return (
         sum(right(a) for a in answers) / len(answers),
-        float(right(task.extract_answer(greedy.text))),
+        float(right(greedy)),
         float(right(majority.label)),
     )

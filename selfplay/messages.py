@@ -49,6 +49,38 @@ class TrainResult:
     advantages: list[float]  # one per sample, in the order given
 
 
+@dataclass(frozen=True)
+class ProbeRequest:
+    """A fixed probe of one role's policy (``PolicyWorker.probe``; selfplay/instruments/drift.py).
+
+    The worker answers ``prompts`` with its frozen reference once (greedy, or ``ref_samples``
+    samples each from ``seed``): those fixed answers are the token positions the KL is taken
+    over at every probe. ``samples`` > 0 also samples the current policy, from ``seed``.
+    """
+
+    name: str  # the role probed; a worker keeps one memory per name
+    prompts: list[str]
+    max_new_tokens: int
+    ref_samples: int = 0  # 0: the reference's greedy answer
+    samples: int = 0
+    temperature: float = 1.0
+    seed: int = 0
+    top_k: int = 128  # tokens kept per position of the snapshot kl_to_prev compares with
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """Drift of the policy on a probe; the ``*_prev`` fields are None on a probe's first call."""
+
+    kl_to_base: float  # mean over answer tokens of KL(policy || reference), full distributions
+    kl_to_prev: float | None  # the same to the previous probe's snapshot (top_k tokens + the rest)
+    changed_vs_base: float  # share of prompts whose greedy answer differs from the reference's
+    changed_vs_prev: float | None
+    tokens: int  # answer tokens the KL is averaged over
+    greedy: list[str]  # the policy's greedy answers
+    samples: list[list[str]]  # ``samples`` per prompt, from ``seed``
+
+
 # -- the curriculum controller (selfplay/curriculum/controller.py) ----------------------------
 @dataclass(frozen=True)
 class ProblemOutcome:

@@ -4,11 +4,13 @@
 
 - ``policy/`` (shared policy) or ``solver/`` + ``proposer/``: each worker's weights (HF
   format), optimizer, random state (python, numpy, torch, the mini-batch shuffle) and the
-  fingerprint of its frozen reference (``agents/policy_worker.py``); with a shared LoRA base
+  fingerprint of its frozen reference, its drift probes' memory (``agents/policy_worker.py``,
+  ``agents/probe.py``); with a shared LoRA base
   each role's folder holds its own adapter (``model/<role>/``) and optimizer;
 - ``driver_state.pkl``: the step, the curriculum controller's state, the driver's random
-  state, the loggers' positions, the config changes accepted so far and the problem
-  source's state (a scripted draw's random state, a replay's position) (``DriverState``);
+  state, the loggers' positions, the config changes accepted so far the problem
+  source's state (a scripted draw's random state, a replay's position) and the instruments'
+  state (``DriverState``);
 - ``config.yaml``: the resolved config of the run that wrote it (``.hydra/`` shows only the
   latest invocation; this copy is what a resume is checked against);
 - ``COMPLETE``: the marker with every file's size and sha256, written last
@@ -50,6 +52,7 @@ class DriverState:
     wandb_id: str | None = None
     config_changes: list[dict[str, Any]] = field(default_factory=list)  # accepted with the override flag
     sources: dict[str, Any] = field(default_factory=dict)  # the problem source's position (selfplay/sources/)
+    instruments: dict[str, Any] = field(default_factory=dict)  # selfplay/instruments/recorder.py's state
 
 
 def config_dict(cfg: Config) -> dict[str, Any]:

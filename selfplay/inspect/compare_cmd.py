@@ -6,6 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from .instrument_metrics import HEADLINE
 from .metrics import eval_columns, short_name
 from .rundir import InspectError
 from .sweep import Job, Setting, common_overrides, final_and_best, group_jobs, load_jobs, setting_label
@@ -23,6 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="metric to plot (default eval/solver_pass@1)")
     p.add_argument("--metrics", nargs="+", metavar="M",
                    help="table columns (default: every eval/* metric)")
+    p.add_argument("--instruments", action="store_true",
+                   help="add the headline instrument metrics the jobs logged (drift, skills, diversity)")
     p.add_argument("--out-plot", type=Path, metavar="FILE", help="plot of --metric over steps (.png or .svg)")
     p.add_argument("--out-table", type=Path, metavar="FILE.md", help="write the table as markdown")
     p.set_defaults(func=run)
@@ -68,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
     jobs = load_jobs(args.sweep_dir)
     available = _available(jobs)
     metrics = args.metrics or available
+    if args.instruments:
+        logged_any = {c for j in jobs if j.metrics is not None for c in j.metrics.columns}
+        metrics = metrics + [m for m in HEADLINE if m in logged_any and m not in metrics]
     logged = {c for j in jobs if j.metrics is not None for c in j.metrics.columns}
     unknown = [m for m in metrics + [args.metric] if m not in logged]
     if unknown:

@@ -25,6 +25,14 @@ def _roles(name: str) -> tuple[tuple[str, str], ...]:
     return (("solver", f"train/solver/{name}"), ("proposer", f"train/proposer/{name}"))
 
 
+def _drift(name: str) -> tuple[tuple[str, str], ...]:
+    return (("solver", f"drift/solver/{name}"), ("proposer", f"drift/proposer/{name}"))
+
+
+def _diversity(name: str) -> tuple[tuple[str, str], ...]:
+    return (("per step", f"diversity/proposer/{name}"), ("eval probe", f"diversity/eval/proposer/{name}"))
+
+
 def metric_panels(df: pd.DataFrame) -> list[Panel]:
     """Panels in reading order; the figure code skips those with no data."""
     return [
@@ -43,6 +51,22 @@ def metric_panels(df: pd.DataFrame) -> list[Panel]:
         Panel("Loss", _roles("loss")),
         Panel("Grad norm", _roles("grad_norm")),
         Panel("Clip fraction", _roles("clip_fraction"), "fraction"),
+        Panel("Drift: KL to the reference (per token)", _drift("kl_to_base"), "nats"),
+        Panel("Drift: KL to the previous evaluation (per token)", _drift("kl_to_prev"), "nats"),
+        Panel("Drift: greedy probe answers changed",
+              (("solver vs base", "drift/solver/changed_vs_base"), ("solver vs prev", "drift/solver/changed_vs_prev"),
+               ("proposer vs base", "drift/proposer/changed_vs_base"),
+               ("proposer vs prev", "drift/proposer/changed_vs_prev")), "fraction"),
+        Panel("Skills: held-out problems the step-0 model solved",
+              (("accuracy", "skills/base_solved_accuracy"),), "accuracy", is_eval=True),
+        Panel("Shortcut signatures (held-out greedy answers)",
+              (("length ratio", "skills/answer_length_ratio"), ("top answer", "skills/top_answer_share"),
+               ("repeated", "skills/repeated_answer_share"), ("copied operand", "skills/copied_operand_fraction"))),
+        Panel("Proposals: entropy of kinds", _diversity("entropy_kind"), "bits"),
+        Panel("Proposals: rare kinds' share", _diversity("rare_share"), "fraction"),
+        Panel("Proposals: distinct-2 (characters)", _diversity("distinct_2"), "fraction"),
+        Panel("Solver answers: entropy per problem",
+              (("per step", "diversity/solver/answer_entropy"), ("eval", "diversity/eval/solver/answer_entropy")), "bits"),
         Panel("Time per step", (("step", "time/step_s"), ("generate", "time/generate_s"),
                                 ("verify", "time/verify_s"), ("train", "time/train_s")), "seconds"),
         Panel("Throughput", (("tokens/s", "throughput/tokens_per_s"),), "tokens / s"),

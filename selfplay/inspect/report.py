@@ -8,6 +8,7 @@ import pandas as pd
 
 from .html import details, esc, num, page, table, text_block
 from .keymetrics import TRAIN_KEYS
+from .kinds import vanished
 from .metrics import best_value, eval_columns, last_value, load_metrics, short_name
 from .plots import agreement_figure, line_figure, metric_panels, problem_agreement
 from .problems import link_problems
@@ -45,6 +46,12 @@ def _overview(run: RunDir, df: pd.DataFrame | None, steps: list[int]) -> str:
         if latest:
             latest_table = table(["metric", "value", "at step"], latest, "nums")
             boxes.append(_boxed("Latest training metrics", latest_table))
+    if steps:
+        gone, window, source = vanished(run)
+        rows = [[esc(v.kind), num(v.early_count), num(v.early_share), esc(v.last_seen)] for v in gone]
+        inner = (table(["kind", "early n", "early share", "last seen"], rows, "nums") if rows else "<p>none</p>")
+        note = f'<p class="muted">first {window} vs last {window} steps; kinds from the {esc(source)}</p>'
+        boxes.append(_boxed("Vanished problem kinds", note + inner))
     return f'<div class="row">{"".join(boxes)}</div>'
 
 

@@ -5,7 +5,9 @@ import argparse
 
 import pandas as pd
 
+from .instrument_metrics import instruments_table
 from .keymetrics import key_columns
+from .kinds import default_window, vanished_text
 from .metrics import best_value, eval_columns, last_value, load_metrics, short_name
 from .rollouts import rollout_files
 from .rundir import RunDir, open_run, read_overrides
@@ -19,11 +21,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run_dir")
     p.add_argument("--every", type=int, default=1, metavar="K",
                    help="per-step table: every K-th step (eval steps and the last step always shown)")
+    p.add_argument("--window", type=int, default=None, metavar="K",
+                   help="instruments and vanished kinds: compare the first K steps with the last K "
+                        "(default: a fifth of the run)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print(summary_text(open_run(args.run_dir), max(1, args.every)))
+    print(summary_text(open_run(args.run_dir), max(1, args.every), args.window))
     return 0
 
 
@@ -50,7 +55,7 @@ def step_table(df: pd.DataFrame, every: int) -> str:
     return render_table(cols, rows)
 
 
-def summary_text(run: RunDir, every: int = 1) -> str:
+def summary_text(run: RunDir, every: int = 1, window: int | None = None) -> str:
     lines = [f"run: {run.path}"]
     overrides = read_overrides(run)
     lines.append("overrides: " + (" ".join(overrides) if overrides else "(none)"))
@@ -63,4 +68,6 @@ def summary_text(run: RunDir, every: int = 1) -> str:
                  else "rollouts: none")
     if df is None or df.empty:
         return "\n".join(lines + ["(no metrics logged)"])
-    return "\n".join(lines) + "\n\n" + eval_table(df) + "\n\n" + step_table(df, every)
+    window = max(1, window or default_window(run))
+    parts = [eval_table(df), step_table(df, every), instruments_table(df, window), vanished_text(run, window)]
+    return "\n".join(lines) + "\n\n" + "\n\n".join(parts)

@@ -56,6 +56,8 @@ class FreeTextTask:
     eval_seed: int = 1234
     eval_per_level: int = 64
     sample_level: SampleLevel | None = None  # the task's generator, for problem_source=scripted
+    # A problem's kind beyond its level (selfplay/instruments/features.py); None: its level only.
+    describe: Callable[[Problem], dict] | None = None
 
     def __post_init__(self) -> None:
         self.topics = list(self.topics) or sorted(self.prompts)
@@ -107,6 +109,11 @@ class FreeTextTask:
 
     def eval_problems(self) -> list[Problem]:
         return self.make_eval_set(self.eval_seed, self.eval_per_level, self.eval_levels)
+
+    def features(self, problem: Problem) -> dict:
+        if self.describe is not None:
+            return self.describe(problem)
+        return {} if problem.level is None else {"level": problem.level}
 
 
 def from_config(cfg, **parts) -> FreeTextTask:

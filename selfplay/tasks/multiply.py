@@ -34,6 +34,29 @@ _KINDS = frozenset({"num", "op", "lp", "rp"})
 def solve(question: str) -> Solution | None:
     """The value of the one arithmetic expression in ``question``; None if there is not
     exactly one, or the text uses notation this parser does not evaluate."""
+    node = _expression(question)
+    if node is None:
+        return None
+    try:
+        value = expr.evaluate(node, lambda leaf: leaf[1])
+    except ZeroDivisionError:
+        return None
+    return Solution(value, _level(node))
+
+
+def features(problem: Problem) -> dict:
+    """A question's kind (selfplay/instruments/): level, operators, operand digits (longest
+    first); ``op=none`` where the question holds no one readable expression."""
+    node = _expression(problem.text)
+    if node is None:
+        return {"level": problem.level, "op": "none"}
+    ops = sorted(set(_operators(node)))
+    digits = sorted((len(str(abs(int(leaf[1])))) for leaf in expr.leaves(node)), reverse=True)
+    return {"level": _level(node), "op": "".join(ops), "digits": "x".join(map(str, digits))}
+
+
+def _expression(question: str) -> expr.Node | None:
+    """The one arithmetic expression (with a binary operator) in ``question``, if exactly one."""
     tokens = expr.lex(question, word_ops=True)
     if any(t.kind == "unknown" for t in tokens):
         return None
@@ -47,13 +70,14 @@ def solve(question: str) -> Solution | None:
             return None  # an expression we cannot read: the question's value is unknown
         if _has_binary(node):
             found.append(node)
-    if len(found) != 1:
-        return None
-    try:
-        value = expr.evaluate(found[0], lambda leaf: leaf[1])
-    except ZeroDivisionError:
-        return None
-    return Solution(value, _level(found[0]))
+    return found[0] if len(found) == 1 else None
+
+
+def _operators(node: expr.Node) -> list[str]:
+    if node[0] in ("num", "var"):
+        return []
+    own = [node[0]] if node[0] in ("+", "-", "*", "/") else []
+    return own + [op for child in node[1:] if isinstance(child, tuple) for op in _operators(child)]
 
 
 def _has_binary(node: expr.Node) -> bool:
@@ -95,5 +119,7 @@ def sample_level(rng: random.Random, d: int) -> Problem:
 
 
 def make(cfg) -> FreeTextTask:
-    return from_config(cfg, name="multiply", prompts=PROMPTS, solve=solve, make_eval_set=eval_set, levels=LEVELS,
-                       sample_level=sample_level)
+    return from_config(
+        cfg, name="multiply", prompts=PROMPTS, solve=solve, make_eval_set=eval_set, levels=LEVELS,
+        sample_level=sample_level, describe=features,
+    )

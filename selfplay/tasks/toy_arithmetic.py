@@ -50,6 +50,18 @@ class ToyArithmeticTask:
     def eval_problems(self) -> list[Problem]:
         return [_to_problem(p) for p in arithmetic.eval_set(self.eval_seed, self.eval_per_level)]
 
+    # The rare kinds (selfplay/instruments/): the hardest level, which the base model rarely
+    # gets right, and anything beyond it.
+    tails = {"level": (4, arithmetic.BEYOND_LEVEL)}
+
+    def features(self, problem: Problem) -> dict:
+        """Level, operator and operand digits (``2x1``: longer operand first)."""
+        p = arithmetic.parse_problem(problem.text)
+        if p is None:
+            return {"level": problem.level}
+        digits = sorted((len(str(p.a)), len(str(p.b))), reverse=True)
+        return {"level": p.level, "op": p.op, "digits": f"{digits[0]}x{digits[1]}"}
+
 
 def _to_problem(p: arithmetic.ArithProblem) -> Problem:
     return Problem(text=p.text, ground_truth=str(p.answer), level=p.level)

@@ -79,9 +79,10 @@ def test_summary(capsys, run_dir):
     eval_rows = {line.split()[0]: line.split() for line in out.splitlines()
                  if line.startswith(("pass@1", "maj@4"))}
     assert eval_rows["pass@1"][2] == "12"  # last eval at the final step
-    table = out[out.index("step  pass@1"):].splitlines()
+    table = out[out.index("step  pass@1"):].split("\n\n")[0].splitlines()  # the instruments follow
     steps = [int(line.split()[0]) for line in table[2:]]
     assert steps == [0, 4, 5, 8, 10, 12]  # every 5th, plus eval steps and the last
+    assert "(no instrument metrics logged)" in out and "vanished problem kinds" in out
 
 
 def test_module_entry_point(run_dir):
