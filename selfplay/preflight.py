@@ -118,11 +118,30 @@ def unknown_keys(node: DictConfig, prefix: str = "") -> list[BadSetting]:
 def check_config(cfg: Config) -> list[BadSetting]:
     """Everything beyond ``validate`` that this machine can check without Ray."""
     return [
+        *_check_run(cfg),
         *_check_selfplay(cfg),
         *_check_task(cfg),
         *_check_model(cfg),
         *_check_cluster(cfg),
     ]
+
+
+def _check_run(cfg: Config) -> list[BadSetting]:
+    from selfplay.checkpoint import problem
+
+    out = []
+    if cfg.resume not in ("auto", "never") and (why := problem(Path(cfg.resume))) is not None:
+        out.append(BadSetting("resume", cfg.resume, f"not a complete checkpoint ({why})", "auto, never, or a checkpoints/step_N folder"))
+    if cfg.logging.wandb and importlib.util.find_spec("wandb") is None:
+        out.append(BadSetting("logging.wandb", True, "the wandb package is not installed", "false, or `pip install -e .[wandb]`"))
+    toy = cfg.model.toyworld
+    if cfg.model.path is None and toy is not None and cfg.task.name == "toy_arithmetic":
+        for key in ("eval_seed", "eval_per_level"):
+            if getattr(cfg.task, key) != getattr(toy, key):
+                out.append(BadSetting(f"task.{key}", getattr(cfg.task, key),
+                                      "the toy model's corpus holds out exactly model.toyworld's evaluation set",
+                                      f"{getattr(toy, key)} (model.toyworld.{key}), or change both"))
+    return out
 
 
 def _finite(x: float) -> bool:
