@@ -109,7 +109,9 @@ def make_executor(kind: str = "bwrap", *, limits: SandboxLimits = SandboxLimits(
     return EXECUTORS[kind](limits, workers, **options)
 
 
-_PROBE = "import os, sys\nprint(sys.stdin.read().strip(), os.getuid() != 0, sorted(os.environ) == ['LC_CTYPE', 'PWD', 'PYTHONHASHSEED'] or sorted(os.environ))\n"
+_PROBE = ("import os, sys\n"
+          "print(sys.stdin.read().strip(), os.getuid() != 0,\n"
+          "      set(os.environ) <= {'LC_CTYPE', 'PWD', 'PYTHONHASHSEED'} or sorted(os.environ))\n")
 
 
 def check_sandbox(executor: Executor) -> None:
