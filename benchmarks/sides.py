@@ -74,6 +74,7 @@ def project_side(s: Settings) -> None:
         clock.add("total", time.perf_counter() - w, time.process_time() - c)
         send({
             **clock.report(),
+            "autocast": s.autocast,
             "rows": [[len(x.prompt_ids), len(x.completion_ids)] for x in samples],
             "prompt_lens": sorted({len(x.prompt_ids) for x in samples}),
             "completion_lens": sorted({len(x.completion_ids) for x in samples}),
@@ -154,6 +155,7 @@ def trl_side(s: Settings) -> None:
             clock.add("total", time.perf_counter() - w, time.process_time() - c)
             send({
                 **clock.report(),
+                "autocast": s.autocast,
                 "rows": state["rows"],
                 "prompt_lens": sorted(set(state["prompt_lens"])),
                 "completion_lens": sorted(set(state["lens"])),

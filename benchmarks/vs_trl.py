@@ -133,7 +133,8 @@ def main() -> None:
     ap.add_argument("--warmup", type=int, default=1, help="unmeasured steps per side first")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--autocast", choices=["bfloat16"], default=None, help="mixed precision on every side")
-    ap.add_argument("--code", action="append", default=[], metavar="NAME=DIR", help="a project checkout to run")
+    ap.add_argument("--code", action="append", default=[], metavar="NAME=DIR[@PRECISION]",
+                    help="a project checkout to run (@bfloat16 / @float32: this side's precision, else --autocast's)")
     ap.add_argument("--no-trl", action="store_true")
     ap.add_argument("--lock", default=None, help="flock this file around set-up and each round (shared machines)")
     ap.add_argument("--hold-lock", action="store_true", help="hold --lock for the whole run instead")
@@ -164,8 +165,11 @@ def main() -> None:
             model_dir = smollm2_folder()
             settings = Settings(model_dir=model_dir, prompts=problems(8), threads=args.threads, autocast=args.autocast)
             for name, code in codes:
+                code, _, autocast = code.partition("@")  # DIR@bfloat16: this side in mixed precision
                 env = {**env_base, "PYTHONPATH": str(Path(code).resolve())}
-                sides.append(Side(name, [str(ROOT / ".venv/bin/python"), str(HERE / "sides.py"), "project"], env, settings))
+                autocast = None if autocast == "float32" else (autocast or settings.autocast)
+                own = Settings(**{**settings.to_dict(), "autocast": autocast})
+                sides.append(Side(name, [str(ROOT / ".venv/bin/python"), str(HERE / "sides.py"), "project"], env, own))
             if not args.no_trl:
                 sides.append(Side("trl", [str(trl_python), str(HERE / "sides.py"), "trl"], env_base, settings))
             for s in sides:
@@ -228,7 +232,6 @@ def flops_report(rounds: list[dict], names: list[str], model_dir: str, threads: 
     with torch.device("meta"):
         flops = ModelFlops.of(AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(model_dir)))
     peaks = {"float32": matmul_peak(torch.float32), "bfloat16": matmul_peak(torch.bfloat16)}
-    peak = peaks[autocast or "float32"]
     print(f"\nmatmul peak ({threads} thread(s), 1024^3, best of 8): float32 {peaks['float32'] / 1e9:.1f} GFLOP/s, "
           f"bfloat16 {peaks['bfloat16'] / 1e9:.1f} GFLOP/s")
     print("log-prob + update passes: FLOPs executed per CPU-s / peak (MFU); the same work counted as a full pass "
@@ -242,6 +245,7 @@ def flops_report(rounds: list[dict], names: list[str], model_dir: str, threads: 
             no_grad = 1 if n == "trl" or "perf/flops" in out.get("metrics", {}) else 2  # old checkouts: old + ref
             full = no_grad * flops.forward(work) + flops.train(work)
             done = out.get("metrics", {}).get("perf/flops", full)
+            peak = peaks[out.get("autocast", autocast) or "float32"]
             executed.append(done / seconds / peak)
             equivalent.append(full / seconds / peak)
         print(f"  {n:10s} MFU {spread(executed)}; work-equivalent {spread(equivalent)}")
