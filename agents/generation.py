@@ -4,7 +4,7 @@ It samples from the full softmax at the given temperature (``top_k=0``, ``top_p=
 set), the distribution the RL update's log-probabilities are computed under. Because it
 generates with the very module the optimizer updates, pushing weights after an update
 costs nothing here: ``update_weights`` only advances the version the worker reports.
-A vLLM backend (GPU extra) has to copy the weights instead.
+The vLLM backend (``agents/vllm_backend.py``) has to copy the weights instead.
 """
 
 from __future__ import annotations
@@ -25,12 +25,34 @@ class SamplingParams:
 
 @dataclass(frozen=True)
 class Generation:
-    """One sampled completion. ``completion_ids`` ends with EOS when the model stopped."""
+    """One sampled completion. ``completion_ids`` ends with EOS when the model stopped.
+
+    ``logprobs``: where the backend reports them (vLLM; HFBackend leaves None), the sampler's
+    log-probability of each completion token, aligned with ``completion_ids``: log-softmax of
+    logits / temperature (after top-p, which renormalises over the nucleus); greedy: temperature 1.
+    """
 
     prompt_ids: list[int]
     completion_ids: list[int]
     text: str
     finished: bool
+    logprobs: list[float] | None = None
+
+
+def make_generation(prompt: list[int], ids: list[int], tokenizer, logprobs: list[float] | None = None) -> Generation:
+    """A completion cut after its first EOS (kept: it is a sampled token the update trains on)."""
+    finished = tokenizer.eos_token_id in ids
+    if finished:
+        ids = ids[: ids.index(tokenizer.eos_token_id) + 1]
+        logprobs = None if logprobs is None else logprobs[: len(ids)]
+    text_ids = ids[:-1] if finished else ids
+    return Generation(
+        prompt_ids=list(prompt),
+        completion_ids=ids,
+        text=tokenizer.decode(text_ids, skip_special_tokens=True),
+        finished=finished,
+        logprobs=logprobs,
+    )
 
 
 class HFBackend:
@@ -40,8 +62,10 @@ class HFBackend:
         self.batch_size = batch_size
         self.weights_version = 0
 
-    def update_weights(self) -> int:
-        self.weights_version += 1
+    def update_weights(self, version: int | None = None) -> int:
+        """Nothing to copy (generate runs the module itself): the new version, ``version`` when
+        given (a restored checkpoint's), else the previous one + 1."""
+        self.weights_version = self.weights_version + 1 if version is None else version
         return self.weights_version
 
     @torch.no_grad()
@@ -81,22 +105,4 @@ class HFBackend:
         )
         self.model.train(was_training)
         new = seqs[:, width:].tolist()
-        out: list[list[Generation]] = []
-        for i, prompt in enumerate(prompts):
-            group = []
-            for j in range(params.n):
-                ids = new[i * params.n + j]
-                finished = tok.eos_token_id in ids
-                if finished:
-                    ids = ids[: ids.index(tok.eos_token_id) + 1]
-                text_ids = ids[:-1] if finished else ids
-                group.append(
-                    Generation(
-                        prompt_ids=list(prompt),
-                        completion_ids=ids,
-                        text=tok.decode(text_ids, skip_special_tokens=True),
-                        finished=finished,
-                    )
-                )
-            out.append(group)
-        return out
+        return [[make_generation(p, new[i * params.n + j], tok) for j in range(params.n)] for i, p in enumerate(prompts)]
