@@ -4,7 +4,7 @@ It samples from the full softmax at the given temperature (``top_k=0``, ``top_p=
 set), the distribution the RL update's log-probabilities are computed under. Because it
 generates with the very module the optimizer updates, pushing weights after an update
 costs nothing here: ``update_weights`` only advances the version the worker reports.
-A vLLM backend (GPU extra) has to copy the weights instead.
+The vLLM backend (``agents/vllm_backend.py``) has to copy the weights instead.
 
 With ``n`` samples per prompt, each prompt is run through the model once (all but its last
 token, into a key/value cache that is then repeated ``n`` times) instead of ``n`` times, as
@@ -21,6 +21,24 @@ from selfplay.messages import Generation, SamplingParams
 from selfplay.rl.forward import CACHE_KEY
 
 
+def make_generation(
+    prompt: list[int], ids: list[int], tokenizer, logprobs: list[float] | None = None
+) -> Generation:
+    """A completion cut after its first EOS (kept: it is a sampled token the update trains on),
+    with the sampler's log-probs cut alike (both backends build their records here)."""
+    finished = tokenizer.eos_token_id in ids
+    if finished:
+        ids = ids[: ids.index(tokenizer.eos_token_id) + 1]
+    text_ids = ids[:-1] if finished else ids
+    return Generation(
+        prompt_ids=list(prompt),
+        completion_ids=ids,
+        text=tokenizer.decode(text_ids, skip_special_tokens=True),
+        finished=finished,
+        logprobs=None if logprobs is None else tuple(logprobs[: len(ids)]),
+    )
+
+
 class HFBackend:
     def __init__(self, model: torch.nn.Module, tokenizer, batch_size: int = 256, precision=contextlib.nullcontext):
         self.model = model
@@ -29,8 +47,10 @@ class HFBackend:
         self.precision = precision  # a context factory: mixed precision (agents/precision.py)
         self.weights_version = 0
 
-    def update_weights(self) -> int:
-        self.weights_version += 1
+    def update_weights(self, version: int | None = None) -> int:
+        """Nothing to copy (generate runs the module itself): the new version, ``version`` when
+        given (a restored checkpoint's), else the previous one + 1."""
+        self.weights_version = self.weights_version + 1 if version is None else version
         return self.weights_version
 
     @torch.no_grad()
@@ -96,23 +116,10 @@ class HFBackend:
         if params.logprobs:
             logits = torch.stack(result.logits, 1).float() / (1.0 if params.greedy else params.temperature)
             sampled_lp = torch.log_softmax(logits, -1).gather(-1, seqs[:, width:, None]).squeeze(-1).tolist()
-        out: list[list[Generation]] = []
-        for i, prompt in enumerate(prompts):
-            group = []
-            for j in range(params.n):
-                ids = new[i * params.n + j]
-                finished = tok.eos_token_id in ids
-                if finished:
-                    ids = ids[: ids.index(tok.eos_token_id) + 1]
-                text_ids = ids[:-1] if finished else ids
-                group.append(
-                    Generation(
-                        prompt_ids=list(prompt),
-                        completion_ids=ids,
-                        text=tok.decode(text_ids, skip_special_tokens=True),
-                        finished=finished,
-                        logprobs=None if sampled_lp is None else tuple(sampled_lp[i * params.n + j][: len(ids)]),
-                    )
-                )
-            out.append(group)
-        return out
+        return [
+            [
+                make_generation(p, new[i * params.n + j], tok, None if sampled_lp is None else sampled_lp[i * params.n + j])
+                for j in range(params.n)
+            ]
+            for i, p in enumerate(prompts)
+        ]
