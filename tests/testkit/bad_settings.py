@@ -36,7 +36,6 @@ MORE = [
     (["selfplay.temperature=nan"], "selfplay.temperature"),
     (["task.equivalence_timeout_s=0"], "task.equivalence_timeout_s"),
     (["task=multiply", "task.topics=[long_division]"], "task.topics"),
-    (["task.eval_per_level=8"], "task.eval_per_level"),  # the toy model holds out model.toyworld.eval_per_level=64
     (["resume=/nonexistent/checkpoints/step_000010"], "resume"),
 ]
 BAD_SETTINGS = REPORTED + MORE
