@@ -41,9 +41,15 @@ def _safetensors(path: Path) -> str | None:
     return None
 
 
+# Torch files whose tensors training updates: NaN/inf there means a diverged or damaged state.
+# Others (the drift probes' memory) may hold -inf legitimately: a log-prob of a zero-mass bucket.
+TRAINED_STATE = ("trainer_state.pt",)
+
+
 def _torch_pickle(path: Path) -> str | None:
     # mmap: a large optimizer state is paged in as it is checked, not copied into memory.
-    return _non_finite(torch.load(path, map_location="cpu", weights_only=False, mmap=True))
+    state = torch.load(path, map_location="cpu", weights_only=False, mmap=True)
+    return _non_finite(state) if path.name in TRAINED_STATE else None
 
 
 def _pickle(path: Path) -> str | None:
