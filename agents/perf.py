@@ -59,8 +59,12 @@ def matmul_peak(dtype: torch.dtype, device: str = "cpu", size: int = 1024, calls
     current thread count; measured once per process and key (about 0.2 s on a CPU core)."""
     key = (dtype, str(device), torch.get_num_threads(), size)
     if key not in _PEAKS:
-        a = torch.randn(size, size, device=device).to(dtype)
-        b = torch.randn(size, size, device=device).to(dtype)
+        # A generator of its own: the probe runs at a process's first update, which on a resumed
+        # run is another step than on an uninterrupted one; drawing from the global stream
+        # there would shift every later sample (exact resume).
+        g = torch.Generator(device=device).manual_seed(0)
+        a = torch.randn(size, size, device=device, generator=g).to(dtype)
+        b = torch.randn(size, size, device=device, generator=g).to(dtype)
         torch.mm(a, b)  # warm-up: first-call allocation and kernel selection
         best = float("inf")
         for _ in range(calls):

@@ -151,7 +151,8 @@ def drop_final_only_eval(run_dir: Path, ckpt: Path, cfg: Config) -> None:
 
 
 def _from_eval(key: str) -> bool:
-    return key.startswith("eval/") or key == "time/eval_s"
+    """A metric the evaluation writes (held-out accuracy and the instruments measured with it)."""
+    return key.startswith(("eval/", "drift/", "skills/", "diversity/eval/")) or key == "time/eval_s"
 
 
 def restore(ckpt: Path, cfg: Config, actors: Actors) -> DriverState:

@@ -68,9 +68,15 @@ def read_metrics(run_dir: Path) -> list[dict]:
     return _read_metrics(run_dir / "metrics.jsonl")
 
 
+def timed_key(key: str) -> bool:
+    """A wall-clock metric: ``time/*``, ``throughput/*``, and the update's own breakdown
+    (``train/<role>/time/*``, ``.../throughput/*``, ``.../perf/*``)."""
+    return key.startswith(TIMING) or any(f"/{part}" in key for part in (*TIMING, "perf/"))
+
+
 def untimed(rows: list[dict]) -> list[dict]:
     """Metrics rows without the wall-clock ones (the only ones a rerun may change)."""
-    return [{k: v for k, v in r.items() if not k.startswith(TIMING)} for r in rows]
+    return [{k: v for k, v in r.items() if not timed_key(k)} for r in rows]
 
 
 def actor_processes(tag: str) -> list[psutil.Process]:
