@@ -86,3 +86,15 @@ def test_kl_in_reward_keeps_the_sampling_policys_pass(toy_model_dir):
     # The shaped reward needs the sampler's log-probs before the update, even on-policy.
     assert {"time/old_logprobs_s", "time/ref_logprobs_s", "kl_in_reward", "kl"} <= set(metrics)
     assert metrics["kl_in_reward"] == pytest.approx(0.0, abs=1e-5)  # the policy is still the reference
+
+
+def test_the_matmul_peak_probe_leaves_the_sampling_stream_alone():
+    # It runs at a process's first update: on a resumed run that is another step than on an
+    # uninterrupted one, so drawing from the global stream would break exact resume.
+    from agents.perf import _PEAKS, matmul_peak
+
+    _PEAKS.clear()
+    torch.manual_seed(3)
+    before = torch.get_rng_state()
+    assert matmul_peak(torch.float32, size=64, calls=2) > 0
+    assert torch.equal(before, torch.get_rng_state())
