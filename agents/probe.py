@@ -152,7 +152,8 @@ class Prober:
             greedy=greedy,
             samples=samples,
         )
-        memory.prev_greedy, memory.prev = greedy, snapshot(logp, req.top_k)
+        if req.keep:
+            memory.prev_greedy, memory.prev = greedy, snapshot(logp, req.top_k)
         return result
 
     def _start(self, policy: Any, prompts: list[list[int]], req: ProbeRequest, key: tuple) -> Memory:

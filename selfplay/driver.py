@@ -128,7 +128,8 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
             max_new_tokens=cfg.task.max_answer_tokens,
         )
         actors.solver.set_rng_state(saved)
-        return {**evaluation.metrics, **instruments.at_eval(step, evaluation, actors)}
+        on_cadence = step == 0 or is_due(step, cfg.eval_every)
+        return {**evaluation.metrics, **instruments.at_eval(step, evaluation, actors, on_cadence)}
 
     last_eval = _last_eval(read_metrics(metrics_log.path))
     if start == 0:

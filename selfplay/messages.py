@@ -65,6 +65,10 @@ class ProbeRequest:
     samples: int = 0
     temperature: float = 1.0
     seed: int = 0
+    # Whether this probe becomes the "previous" one of ``kl_to_prev``: only evaluations on the
+    # eval_every cadence are, so a run's off-cadence final evaluation (which an extended or
+    # uninterrupted run does not make) leaves the next measurement unchanged.
+    keep: bool = True
     top_k: int = 128  # tokens kept per position of the snapshot kl_to_prev compares with
 
 

@@ -3,6 +3,7 @@ and the little state they keep across a run (in the driver's checkpoint state)."
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from selfplay.actors import Actors
@@ -23,8 +24,9 @@ class Instruments:
         """``diversity/proposer/*``, ``diversity/solver/*`` of a step's rollout records."""
         return diversity.step_diversity(self.task, records) if self.enabled else {}
 
-    def at_eval(self, step: int, evaluation: Evaluation, actors: Actors) -> dict[str, float]:
-        """``drift/*``, ``skills/*`` and ``diversity/eval/*`` at an evaluation (after ``evaluation``)."""
+    def at_eval(self, step: int, evaluation: Evaluation, actors: Actors, on_cadence: bool = True) -> dict[str, float]:
+        """``drift/*``, ``skills/*`` and ``diversity/eval/*`` at an evaluation (after ``evaluation``).
+        ``on_cadence``: an evaluation of the eval_every cadence (or step 0), the next ``kl_to_prev``'s reference."""
         if not self.enabled:
             return {}
         if step == 0:
@@ -36,7 +38,7 @@ class Instruments:
         out.update(skills.shortcut_metrics(evaluation.problems, evaluation.greedy))
         out.update(diversity.answer_diversity(evaluation.samples, "diversity/eval/solver"))
         for role, client in (("solver", actors.solver), ("proposer", actors.proposer)):
-            result = client.probe(self.requests[role])
+            result = client.probe(dataclasses.replace(self.requests[role], keep=on_cadence))
             out.update(drift.drift_metrics(role, result))
             if role == "proposer":
                 parsed = [self.task.parse_proposal(text) for group in result.samples for text in group]
