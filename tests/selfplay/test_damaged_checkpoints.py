@@ -107,6 +107,10 @@ def nan_optimizer(b: bytes) -> bytes:
     return _edit_trainer_state(b, edit)
 
 
+def flipped_tail(b: bytes) -> bytes:
+    return b[:-64] + _xor(b[-64:])  # size kept
+
+
 WRITTEN_DAMAGED = {
     "weights-truncated": ("weights", DAMAGES["truncated"], "does not load (SafetensorError"),
     "weights-header": ("weights", DAMAGES["header"], "does not load (SafetensorError"),
@@ -114,7 +118,9 @@ WRITTEN_DAMAGED = {
     "optimizer-truncated": ("optimizer", DAMAGES["truncated"], "does not load (RuntimeError"),
     "optimizer-header": ("optimizer", DAMAGES["header"], "does not load (RuntimeError"),
     "optimizer-inf": ("optimizer", nan_optimizer, "non-finite values in optimizer.state."),
-    "driver_state-flipped": ("driver_state", DAMAGES["flipped"], "does not load (UnpicklingError"),
+    # The tail holds the pickle's closing opcodes. Bytes flipped in its middle can fall inside
+    # raw data (the torch RNG state's buffer) and unpickle: only the marker's hash sees that.
+    "driver_state-flipped": ("driver_state", flipped_tail, "does not load ("),
     "driver_state-truncated": ("driver_state", DAMAGES["truncated"], "does not load (UnpicklingError"),
     "driver_state-header": ("driver_state", DAMAGES["header"], "does not load (UnpicklingError"),
 }
