@@ -149,7 +149,10 @@ def _join(cluster) -> None:
         try:
             ray.init(address=str(address), log_to_driver=True)
         except Exception as e:  # ConnectionError, AuthenticationError, ...
-            hint = ""
+            hint = (
+                " This driver sent the Ray auth token found here (RAY_AUTH_TOKEN, RAY_AUTH_TOKEN_PATH or "
+                "~/.ray/auth_token): if the cluster uses token auth, it must be the cluster's token."
+            )
             if mode != "token":
                 hint = (
                     f" This driver joined without an auth token (cluster.auth={cluster.auth}, resolved to {mode}); a "
