@@ -64,6 +64,7 @@ class VLLMConfig:
     # in benchmarks/generation_backends.py). True: eager, the quick start tests want.
     enforce_eager: bool = True
     max_model_len: int | None = None  # None: the model config's max_position_embeddings
+    block_size: int | None = None  # KV block (and prefix-cache) granularity; None: vLLM's (CPU: 128)
     verify_push: bool = True  # check each push on a probe sequence (one short forward each side)
     probe_tokens: int = 16
 
@@ -114,6 +115,7 @@ class VLLMBackend:
                 kv_cache_memory_bytes=int(config.kv_cache_gib * (1 << 30)),
                 enforce_eager=config.enforce_eager,
                 max_model_len=config.max_model_len,
+                block_size=config.block_size,
             )
         finally:
             torch.set_num_threads = saved_set_threads
