@@ -133,10 +133,14 @@ def response_logprobs(
     lengths = [ends[b] - starts[b] for b in rows]  # response tokens per row, >= 1
     c_width = max(lengths) - 1  # the last response token predicts nothing we score
     use_cache = c_width > 0
-    # Output layer only over the window holding every prompt's last position.
-    window = p_width - min(p_lens) + 1
+    # Output layer only at the prompts' last positions (each distinct one, for every prompt).
+    keep = sorted(set(n - 1 for n in p_lens))
     prompt_out = model(
-        input_ids=p_ids, attention_mask=p_mask, position_ids=_positions(p_mask), logits_to_keep=window, use_cache=use_cache
+        input_ids=p_ids,
+        attention_mask=p_mask,
+        position_ids=_positions(p_mask),
+        logits_to_keep=torch.tensor(keep, device=device),
+        use_cache=use_cache,
     )
     work += ForwardWork(sum(p_lens), len(prompts), sum(n * (n + 1) // 2 for n in p_lens))
 
@@ -145,7 +149,7 @@ def response_logprobs(
     starts_t = torch.tensor([starts[b] for b in rows], device=device)
     # First response token of each row: predicted by its prompt's last position (one
     # log-sum-exp per prompt, not per row).
-    last_col = torch.tensor(p_lens, device=device) - 1 - (p_width - window)
+    last_col = torch.tensor([keep.index(n - 1) for n in p_lens], device=device)
     last = _scaled(prompt_out.logits[torch.arange(len(prompts), device=device), last_col], temperature)
     lp_first = last[rp, input_ids[rows_t, starts_t]] - torch.logsumexp(last, dim=-1)[rp]
     ent_first = _entropy(last, with_entropy, entropy_grad)

@@ -5,13 +5,14 @@
 #   bash experiments/performance/scripts/alternate_runs.sh BASE_DIR OUT ROUNDS seed=0
 #   bash experiments/performance/scripts/alternate_runs.sh BASE_DIR OUT 1 +experiment=cpu_smollm2_multiply
 # Both use this checkout's .venv and .cache (the base checkout's code comes first on PYTHONPATH).
-# SIDES="base" (or "new") runs one side only (to split long runs over several lock turns).
+# SIDES="base" (or "new") runs one side only, FIRST=i numbers the rounds from i (to split
+# long runs over several lock turns).
 set -euo pipefail
 base=$(realpath "$1"); out=$2; rounds=$3; shift 3
 here=$(realpath "$(dirname "$0")/../../..")
 py=$here/.venv/bin/python
 mkdir -p "$out"
-for i in $(seq 1 "$rounds"); do
+for i in $(seq "${FIRST:-1}" $(( ${FIRST:-1} + rounds - 1 ))); do
   for side in ${SIDES:-base new}; do
     code=$here; [[ $side == base ]] && code=$base
     start=$(date +%s)
