@@ -56,7 +56,8 @@ _PEAKS: dict[tuple, float] = {}
 
 def matmul_peak(dtype: torch.dtype, device: str = "cpu", size: int = 1024, calls: int = 8) -> float:
     """FLOP/s of the fastest of ``calls`` square matmuls of ``dtype`` on ``device`` at torch's
-    current thread count; measured once per process and key (about 0.2 s on a CPU core)."""
+    current thread count (``_clock``); measured once per process and key (about 0.2 s on a CPU
+    core)."""
     key = (dtype, str(device), torch.get_num_threads(), size)
     if key not in _PEAKS:
         # A generator of its own: the probe runs at a process's first update, which on a resumed
@@ -69,12 +70,21 @@ def matmul_peak(dtype: torch.dtype, device: str = "cpu", size: int = 1024, calls
         best = float("inf")
         for _ in range(calls):
             _sync(device)
-            t = time.perf_counter()
+            t = _clock(device)
             torch.mm(a, b)
             _sync(device)
-            best = min(best, time.perf_counter() - t)
-        _PEAKS[key] = 2.0 * size**3 / best
+            best = min(best, _clock(device) - t)
+        _PEAKS[key] = 2.0 * size**3 / max(best, 1e-9)  # a tiny probe can read 0 on a coarse clock
     return _PEAKS[key]
+
+
+def _clock(device: str) -> float:
+    """Seconds for the probe. On a CPU, the process's CPU time over torch's thread count: what
+    the matmul takes on that many cores of its own, also on a shared machine, where wall time
+    counts the other processes' turns and a peak measured by it comes out low (MFU over 1)."""
+    if torch.device(device).type == "cuda":
+        return time.perf_counter()
+    return time.process_time() / torch.get_num_threads()
 
 
 def _sync(device: str) -> None:
