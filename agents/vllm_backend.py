@@ -69,6 +69,15 @@ class VLLMConfig:
     probe_tokens: int = 16
 
 
+def make_backend(cfg, model: torch.nn.Module, tokenizer, *, batch_size: int, precision) -> VLLMBackend:
+    """``backend=vllm`` (agents/backends.py). vLLM batches by itself (``batch_size`` unused)
+    and samples in the parameters' dtype (``precision``, the trainer's autocast, does not
+    apply: the train/inference log-prob gap is logged per update)."""
+    config = VLLMConfig(kv_cache_gib=cfg.kv_cache_gib, enforce_eager=cfg.enforce_eager, max_model_len=cfg.max_model_len,
+                        block_size=cfg.block_size, verify_push=cfg.verify_push)
+    return VLLMBackend(model, tokenizer, config)
+
+
 def import_vllm():
     try:
         import vllm
