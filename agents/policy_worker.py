@@ -130,6 +130,21 @@ class PolicyWorker:
             resp[i, p : p + c] = 1
         return ids.to(self.device), attn.to(self.device), resp.to(self.device)
 
+    @staticmethod
+    def _sampler_logprobs(samples: list[TrainSample], shape: torch.Size) -> torch.Tensor | None:
+        """The sampler's log-probs placed as ``_batch`` places the completions (0 elsewhere);
+        None where the backend reported none (HF)."""
+        given = [s.sampler_logprobs is not None for s in samples]
+        if not any(given):
+            return None
+        if not all(given) or any(len(s.sampler_logprobs) != len(s.completion_ids) for s in samples):
+            raise ValueError("sampler log-probs must come with every sample, one per completion token")
+        out = torch.zeros(shape, dtype=torch.float32)
+        for i, s in enumerate(samples):
+            p = len(s.prompt_ids)
+            out[i, p : p + len(s.completion_ids)] = torch.tensor(s.sampler_logprobs, dtype=torch.float32)
+        return out
+
     def train(self, samples: list[TrainSample], temperature: float) -> TrainResult:
         t_start = time.perf_counter()
         ids, attn, resp = self._batch(samples)
@@ -163,7 +178,9 @@ class PolicyWorker:
         adv = compute_advantages(
             rewards, groups, self.algo.adv_estimator, norm_adv_by_std_in_grpo=self.algo.norm_adv_by_std_in_grpo
         )
-        batch = TrainBatch(ids, attn, resp.float(), old, ref, adv.to(self.device))
+        sampler = self._sampler_logprobs(samples, ids.shape)
+        batch = TrainBatch(ids, attn, resp.float(), old, ref, adv.to(self.device),
+                           None if sampler is None else sampler.to(self.device))
         for group in self.optimizer.param_groups:
             group["lr"] = warmup_lr(self.algo, self.updates)
         self.updates += 1

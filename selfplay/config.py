@@ -215,6 +215,9 @@ def validate(cfg: Config) -> None:
     if cfg.model.lora.shared_base and not cfg.model.lora.enabled:
         bad("model.lora.shared_base", True, "needs model.lora.enabled=true (the roles' adapters are what share the base)")
     BACKENDS.check(cfg.backend.name, "backend.name")
+    if cfg.algo.tis_cap is not None and cfg.backend.name == "hf":
+        bad("algo.tis_cap", cfg.algo.tis_cap, "corrects a sampler that is not the trainer (backend=vllm); backend=hf samples "
+            "with the trainer's own module and reports no sampler log-probs")
     if cfg.model.lora.shared_base and cfg.backend.name != "hf":
         bad("backend.name", cfg.backend.name, "model.lora.shared_base runs backend=hf only (one vLLM engine holds one "
             "set of merged weights, not an adapter per role)")

@@ -26,3 +26,31 @@ def test_worker_builds_its_backend_from_the_config(toy_model_dir):
     with pytest.raises(ValueError, match="unknown generation backend"):
         PolicyWorker(toy_model_dir, ModelConfig(), AlgoConfig(), seed=0, threads=1, generation_batch_size=16,
                      backend=BackendConfig(name="nope"))
+
+
+def test_worker_places_sampler_logprobs_under_their_tokens(toy_model_dir):
+    """The sampler's log-probs reach the update aligned with the completion tokens: HF's own
+    (``SamplingParams.logprobs``) equal the trainer's, so the logged gap is float noise; one
+    shifted token shows up as the max."""
+    from selfplay.config import ModelConfig
+    from selfplay.messages import SamplingParams, TrainSample
+
+    def samples(shift: float):
+        w.model.eval()
+        gens = w.generate(["add:", "mul:"], SamplingParams(temperature=0.7, n=3, max_new_tokens=6, logprobs=True))
+        out = []
+        for k, group in enumerate(gens):
+            for j, g in enumerate(group):
+                lp = list(g.logprobs)
+                if (k, j) == (1, 2):
+                    lp[-1] += shift
+                out.append(TrainSample(g.prompt_ids, g.completion_ids, float(j % 2), group=k, sampler_logprobs=tuple(lp)))
+        return out
+
+    w = PolicyWorker(toy_model_dir, ModelConfig(), AlgoConfig(lr=1e-9), seed=0, threads=1, generation_batch_size=16)
+    m = w.train(samples(0.0), temperature=0.7).metrics
+    assert m["rollout_logprob_diff_max"] < 1e-4 and m["rollout_logprob_diff_mean"] < 1e-5
+    m = w.train(samples(0.25), temperature=0.7).metrics
+    assert m["rollout_logprob_diff_max"] == pytest.approx(0.25, abs=1e-4)
+    with pytest.raises(ValueError, match="every sample"):
+        w.train([*samples(0.0)[:2], TrainSample([1], [2], 0.0, group=0)], temperature=0.7)
