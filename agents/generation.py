@@ -39,6 +39,11 @@ def make_generation(
     )
 
 
+def make_backend(cfg, model: torch.nn.Module, tokenizer, *, batch_size: int, precision) -> HFBackend:
+    """``backend=hf`` (agents/backends.py): nothing of ``cfg`` applies."""
+    return HFBackend(model, tokenizer, batch_size, precision=precision)
+
+
 class HFBackend:
     def __init__(self, model: torch.nn.Module, tokenizer, batch_size: int = 256, precision=contextlib.nullcontext):
         self.model = model

@@ -18,7 +18,7 @@ import torch
 import transformers
 
 from agents import lora, precision
-from agents.generation import HFBackend
+from agents.backends import BackendConfig, make_backend
 from agents.models import encode_prompts, load_model
 from agents.perf import ModelFlops, matmul_peak
 from agents.probe import Prober
@@ -56,15 +56,14 @@ def load_policy_model(model_path: str, model_cfg, adapters: tuple[str, ...] = (l
 
 class PolicyWorker:
     def __init__(self, model_path: str, model_cfg, algo: AlgoConfig, *, seed: int, threads: int, generation_batch_size: int,
-                 keep_reference: bool = False):
-        start_process(threads, seed)
+                 keep_reference: bool = False, backend: BackendConfig = BackendConfig()):
+        start_process(threads, seed)  # before the backend: vLLM freezes the thread count while it starts
         model, tokenizer = load_policy_model(model_path, model_cfg)
         self._attach(model, tokenizer, model_cfg, algo, seed=seed, generation_batch_size=generation_batch_size,
-                     keep_reference=keep_reference)
+                     keep_reference=keep_reference, backend=backend)
 
     def _attach(self, model, tokenizer, model_cfg, algo: AlgoConfig, *, seed: int, generation_batch_size: int,
-                keep_reference: bool = False,
-                adapter: str = lora.DEFAULT) -> None:
+                keep_reference: bool = False, adapter: str = lora.DEFAULT, backend: BackendConfig = BackendConfig()) -> None:
         """Everything a policy owns around its module. ``adapter``: the one adapter it trains and
         checkpoints, where the module carries one per role (``agents/shared_base.py``); the
         caller has made it the active one, so the optimizer takes its tensors alone."""
@@ -87,7 +86,11 @@ class PolicyWorker:
         self.optimizer = build_optimizer(self.model, algo)
         self.updates = 0  # train() calls so far: the warm-up schedule's clock
         self.shuffle = torch.Generator().manual_seed(seed)
-        self.backend = HFBackend(self.model, self.tokenizer, generation_batch_size, precision=self.precision)
+        self.generation_batch_size = generation_batch_size
+        # Built from the registry (agents/backends.py). A backend with its own copy of the
+        # weights (vLLM) gets them pushed after every change: _push_weights().
+        self.backend = make_backend(backend, self.model, self.tokenizer, batch_size=generation_batch_size,
+                                    precision=self.precision)
         self.flops = ModelFlops.of(self.model)
         self.prober = Prober()  # drift probes' memories: checkpointed with the worker
 
@@ -127,6 +130,21 @@ class PolicyWorker:
             resp[i, p : p + c] = 1
         return ids.to(self.device), attn.to(self.device), resp.to(self.device)
 
+    @staticmethod
+    def _sampler_logprobs(samples: list[TrainSample], shape: torch.Size) -> torch.Tensor | None:
+        """The sampler's log-probs placed as ``_batch`` places the completions (0 elsewhere);
+        None where the backend reported none (HF)."""
+        given = [s.sampler_logprobs is not None for s in samples]
+        if not any(given):
+            return None
+        if not all(given) or any(len(s.sampler_logprobs) != len(s.completion_ids) for s in samples):
+            raise ValueError("sampler log-probs must come with every sample, one per completion token")
+        out = torch.zeros(shape, dtype=torch.float32)
+        for i, s in enumerate(samples):
+            p = len(s.prompt_ids)
+            out[i, p : p + len(s.completion_ids)] = torch.tensor(s.sampler_logprobs, dtype=torch.float32)
+        return out
+
     def train(self, samples: list[TrainSample], temperature: float) -> TrainResult:
         t_start = time.perf_counter()
         ids, attn, resp = self._batch(samples)
@@ -160,7 +178,9 @@ class PolicyWorker:
         adv = compute_advantages(
             rewards, groups, self.algo.adv_estimator, norm_adv_by_std_in_grpo=self.algo.norm_adv_by_std_in_grpo
         )
-        batch = TrainBatch(ids, attn, resp.float(), old, ref, adv.to(self.device))
+        sampler = self._sampler_logprobs(samples, ids.shape)
+        batch = TrainBatch(ids, attn, resp.float(), old, ref, adv.to(self.device),
+                           None if sampler is None else sampler.to(self.device))
         for group in self.optimizer.param_groups:
             group["lr"] = warmup_lr(self.algo, self.updates)
         self.updates += 1
@@ -173,7 +193,7 @@ class PolicyWorker:
             update.pop("kl")  # no reference: not measured (ppo_update's 0.0 would read as "no drift")
         metrics.update(update)
         t = time.perf_counter()
-        metrics["weights_version"] = float(self.backend.update_weights())
+        metrics["weights_version"] = float(self._push_weights())
         metrics["time/weight_push_s"] = time.perf_counter() - t
         metrics.update(self._perf_metrics(samples, no_grad_work, train_work, metrics, time.perf_counter() - t_start))
         return TrainResult(metrics, adv.tolist())
@@ -214,7 +234,7 @@ class PolicyWorker:
         state = torch.load(src / "trainer_state.pt", weights_only=False)
         self.optimizer.load_state_dict(state["optimizer"])
         self.set_rng_state(state["rng"])
-        self.backend.weights_version = state["weights_version"]
+        self._push_weights(state["weights_version"])  # the engine serves the checkpoint's weights
         self.updates = state["updates"]
         if (src / "probe_state.pt").exists():  # older checkpoints have none: the probes start over
             self.prober.load_state_dict(torch.load(src / "probe_state.pt", weights_only=False))
@@ -224,10 +244,18 @@ class PolicyWorker:
         optimizer, clocks and random state stay fresh). ``reference``: "phase_start" makes those
         weights the frozen KL reference too; "base" keeps the base model (selfplay/phases.py)."""
         self._load_weights(Path(directory))
+        self._push_weights(self.backend.weights_version)
         if reference == "phase_start":
             self.ref = lora.frozen_reference(self.model)
             self.__dict__.pop("_ref_fingerprint", None)
         self.prober.reset()
+
+    def _push_weights(self, version: int | None = None) -> int:
+        """After any write to the module's weights: the backend samples from them from now on
+        (vLLM: copied into its engine; HF: nothing to copy). Returns the weights version:
+        ``version`` when given (a checkpoint's), else the previous one + 1. Without this, a
+        vLLM backend refuses to sample (StaleWeightsError), never samples stale weights."""
+        return self.backend.update_weights(version)
 
     def _load_weights(self, src: Path) -> None:
         from transformers import AutoModelForCausalLM

@@ -193,9 +193,11 @@ class Prober:
 def _reference_generate(policy: Any, prompts: list[list[int]], params: SamplingParams):
     """Generate with the frozen reference: its own module, or under LoRA the base with the adapters off."""
     if isinstance(policy.ref, torch.nn.Module):
-        return HFBackend(policy.ref, policy.tokenizer, policy.backend.batch_size).generate(prompts, params)
+        return HFBackend(policy.ref, policy.tokenizer, policy.generation_batch_size).generate(prompts, params)
+    # The module itself, not the worker's backend: a vLLM engine holds the adapters merged in
+    # and knows nothing of disable_adapter().
     with policy.model.disable_adapter():
-        return policy.backend.generate(prompts, params)
+        return HFBackend(policy.model, policy.tokenizer, policy.generation_batch_size, policy.precision).generate(prompts, params)
 
 
 def _texts(groups) -> list[str]:

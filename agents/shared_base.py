@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from agents import lora
+from agents.backends import BackendConfig
 from agents.policy_worker import PolicyWorker, load_policy_model, start_process
 from selfplay.rl import AlgoConfig
 
@@ -32,9 +33,12 @@ class SharedBaseWorker:
     that role (the driver wraps it in a per-role handle)."""
 
     def __init__(self, model_path: str, model_cfg, algo: AlgoConfig, *, seed: int, threads: int, generation_batch_size: int,
-                 keep_reference: bool = False):  # under LoRA the reference is the base: no copy either way
+                 keep_reference: bool = False, backend: BackendConfig = BackendConfig()):
+        # keep_reference: under LoRA the reference is the base, no copy either way.
         if not model_cfg.lora.enabled:
             raise ValueError("model.lora.shared_base needs model.lora.enabled=true: the roles' adapters share the base")
+        if backend.name != "hf":  # one engine holds one set of merged weights, not one per role
+            raise ValueError(f"model.lora.shared_base runs backend=hf only, not backend={backend.name}")
         start_process(threads, seed)
         self.model, tokenizer = load_policy_model(model_path, model_cfg, adapters=ROLES)
         self.roles: dict[str, PolicyWorker] = {}

@@ -69,6 +69,15 @@ class VLLMConfig:
     probe_tokens: int = 16
 
 
+def make_backend(cfg, model: torch.nn.Module, tokenizer, *, batch_size: int, precision) -> VLLMBackend:
+    """``backend=vllm`` (agents/backends.py). vLLM batches by itself (``batch_size`` unused)
+    and samples in the parameters' dtype (``precision``, the trainer's autocast, does not
+    apply: the train/inference log-prob gap is logged per update)."""
+    config = VLLMConfig(kv_cache_gib=cfg.kv_cache_gib, enforce_eager=cfg.enforce_eager, max_model_len=cfg.max_model_len,
+                        block_size=cfg.block_size, verify_push=cfg.verify_push)
+    return VLLMBackend(model, tokenizer, config)
+
+
 def import_vllm():
     try:
         import vllm
@@ -152,16 +161,21 @@ class VLLMBackend:
         n = self.config.probe_tokens
         return [(i * 7919 + 13) % vocab for i in range(n)]  # spread over the vocabulary
 
+    def engine_logprobs(self, seq: list[int]) -> torch.Tensor:
+        """The engine's log-prob (temperature 1) of each token of ``seq`` after the first: what
+        its weights say, to compare with any module's (``logprob_gap``, the resume tests)."""
+        # Greedy: the one token it generates draws nothing from the sampling stream.
+        params = self._vllm.SamplingParams(temperature=0.0, max_tokens=1, prompt_logprobs=0, detokenize=False)
+        (out,) = self.llm.generate([self._vllm.TokensPrompt(prompt_token_ids=seq)], params, use_tqdm=False)
+        return torch.tensor([d[t].logprob for d, t in zip(out.prompt_logprobs[1:], seq[1:], strict=True)])
+
     @torch.no_grad()
     def logprob_gap(self) -> float:
         """Max |engine - module| log-prob over the probe sequence's tokens (temperature 1)."""
         from selfplay.rl import token_logprobs
 
         seq = self._probe()
-        # Greedy: the one token it generates draws nothing from the sampling stream.
-        params = self._vllm.SamplingParams(temperature=0.0, max_tokens=1, prompt_logprobs=0, detokenize=False)
-        (out,) = self.llm.generate([self._vllm.TokensPrompt(prompt_token_ids=seq)], params, use_tqdm=False)
-        engine = torch.tensor([d[t].logprob for d, t in zip(out.prompt_logprobs[1:], seq[1:])])
+        engine = self.engine_logprobs(seq)
         device = next(self.model.parameters()).device
         ids = torch.tensor([seq], device=device)
         was_training = self.model.training

@@ -148,6 +148,7 @@ def make_actors(cfg: Config, model_path: str, where: Where, proposer_path: str |
     kwargs = dict(
         threads=cfg.cluster.torch_threads, generation_batch_size=cfg.cluster.generation_batch_size,
         keep_reference=cfg.instruments.enabled,  # the drift probes' KL to the base
+        backend=cfg.backend,
     )
     resources = dict(num_cpus=cfg.cluster.worker_num_cpus, num_gpus=cfg.cluster.worker_num_gpus)
     if cfg.model.lora.shared_base:

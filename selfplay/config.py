@@ -13,6 +13,7 @@ from typing import Optional
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
 
+from agents.backends import BACKENDS, BackendConfig
 from agents.lora import LoraConfig
 from selfplay.curriculum.rewards import REWARDS
 from selfplay.instruments.config import InstrumentsConfig
@@ -161,6 +162,8 @@ class Config:
     labels: LabelsConfig = field(default_factory=LabelsConfig)
     selfplay: SelfPlayConfig = field(default_factory=SelfPlayConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    # The generation backend of every policy worker (conf/backend/, agents/backends.py).
+    backend: BackendConfig = field(default_factory=BackendConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     instruments: InstrumentsConfig = field(default_factory=InstrumentsConfig)
 
@@ -211,6 +214,13 @@ def validate(cfg: Config) -> None:
         bad("eval_samples", cfg.eval_samples, "must be >= 1")
     if cfg.model.lora.shared_base and not cfg.model.lora.enabled:
         bad("model.lora.shared_base", True, "needs model.lora.enabled=true (the roles' adapters are what share the base)")
+    BACKENDS.check(cfg.backend.name, "backend.name")
+    if cfg.algo.tis_cap is not None and cfg.backend.name == "hf":
+        bad("algo.tis_cap", cfg.algo.tis_cap, "corrects a sampler that is not the trainer (backend=vllm); backend=hf samples "
+            "with the trainer's own module and reports no sampler log-probs")
+    if cfg.model.lora.shared_base and cfg.backend.name != "hf":
+        bad("backend.name", cfg.backend.name, "model.lora.shared_base runs backend=hf only (one vLLM engine holds one "
+            "set of merged weights, not an adapter per role)")
     if cfg.model.lora.shared_base and sp.shared_policy:
         bad("model.lora.shared_base", True, "needs selfplay.shared_policy=false (a shared policy is one adapter for both roles)")
     _validate_instruments(cfg, bad)

@@ -30,7 +30,11 @@ INERT = (
 )
 # model.toyworld.threads: the toy base model's build threads, not in its cache key (a cached
 # model is reused as is; a rebuilt one that differs is caught by the reference fingerprint).
-NUMERIC = ("cluster.torch_threads", "cluster.generation_batch_size", "model.device", "model.toyworld.threads")
+# backend.* but its name: the vLLM engine's memory, compilation and block size change how it
+# batches and computes, not which policy it samples (backend.name, the sampler itself, is refused).
+NUMERIC = ("cluster.torch_threads", "cluster.generation_batch_size", "model.device", "model.toyworld.threads",
+           "backend.kv_cache_gib", "backend.enforce_eager", "backend.max_model_len", "backend.block_size",
+           "backend.verify_push")
 
 OVERRIDE_FLAG = "resume_allow_config_change"
 

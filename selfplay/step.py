@@ -68,7 +68,7 @@ def run_step(step: int, cfg: Config, task: Task, actors: Actors, sources: DataSo
     proposer_adv: list[float] | None = None
     if is_due(step, sp.solver_update_every) and valid:
         samples = [
-            TrainSample(a.prompt_ids, a.completion_ids, solver_rewards[k][j], group=k)
+            TrainSample(a.prompt_ids, a.completion_ids, solver_rewards[k][j], group=k, sampler_logprobs=a.logprobs)
             for k, group in enumerate(attempts)
             for j, a in enumerate(group)
         ]
@@ -78,7 +78,8 @@ def run_step(step: int, cfg: Config, task: Task, actors: Actors, sources: DataSo
         train_metrics.update(_prefixed("train/solver", result.metrics))
     if sources.problems.trains_proposer(step):
         samples = [
-            TrainSample(p.gen.prompt_ids, p.gen.completion_ids, scores.rewards[k], group=p.topic_idx)
+            TrainSample(p.gen.prompt_ids, p.gen.completion_ids, scores.rewards[k], group=p.topic_idx,
+                        sampler_logprobs=p.gen.logprobs)
             for k, p in enumerate(proposals)  # a source that trains the proposer generated them all
         ]
         result = actors.proposer.train(samples, sp.temperature)

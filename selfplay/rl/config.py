@@ -42,6 +42,10 @@ class AlgoConfig:
     # trained on small RL batches does not survive at full lr.
     lr_warmup_steps: int = 0
     weight_decay: float = 0.0
+    # Truncated importance sampling of the policy-gradient loss by min(p_trainer / p_sampler,
+    # tis_cap) per token (selfplay/rl/rollout_correction.py): corrects for a sampler whose
+    # log-probs differ from the trainer's (backend=vllm). null: off, the loss untouched.
+    tis_cap: Optional[float] = None
 
     def validate(self) -> AlgoConfig:
         """Raise ValueError naming the first bad field; return self so calls can chain."""
@@ -82,6 +86,8 @@ class AlgoConfig:
             bad("max_grad_norm", "must be > 0")
         if not self.lr > 0:
             bad("lr", "must be > 0")
+        if self.tis_cap is not None and not self.tis_cap > 0:
+            bad("tis_cap", "must be > 0 (or null to disable; verl's default cap is 2)")
         if self.lr_warmup_steps < 0:
             bad("lr_warmup_steps", "must be >= 0 (0: no warm-up)")
         return self

@@ -32,11 +32,14 @@ def policy_loss(
     norm_length: int | None = None,
     global_token_count: Tensor | int | float | None = None,
     global_seq_count: Tensor | int | float | None = None,
+    token_weights: Tensor | None = None,
 ) -> PolicyLossOutput:
     """Per-token loss max(-A r, -A clip(r, 1-lo, 1+hi)), capped at -A c where A < 0 (dual clip).
 
     advantages: [B] (one per sequence, broadcast over tokens) or [B, T]. Fractions are
-    token means over this call's response_mask.
+    token means over this call's response_mask. token_weights: [B, T] factors of each token's
+    loss after clipping (truncated importance sampling, ``rollout_correction.tis_weights``);
+    None leaves the loss untouched.
     """
     if advantages.dim() == 1:
         advantages = advantages.unsqueeze(-1)
@@ -49,6 +52,8 @@ def policy_loss(
     if clip_ratio_c is not None:
         # With A < 0 the clipped loss grows without bound in r; cap it at -A * c.
         losses = torch.where(negative, torch.minimum(losses, -advantages * clip_ratio_c), losses)
+    if token_weights is not None:
+        losses = losses * token_weights.to(losses.dtype)
     loss = aggregate_loss(
         losses,
         response_mask,

@@ -18,6 +18,7 @@ from selfplay.rl.entropy import entropy_from_logits
 from selfplay.rl.forward import ForwardWork, micro_batch_order, response_logprobs
 from selfplay.rl.kl import kl_penalty
 from selfplay.rl.policy_loss import policy_loss
+from selfplay.rl.rollout_correction import LogprobGap, tis_weights
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +83,13 @@ class TrainBatch:
     old_logprobs: Tensor | None
     ref_logprobs: Tensor | None  # reference model's token_logprobs, None without a reference
     advantages: Tensor  # float, one per sequence
+    # The sampler's own log-prob of each response token (same temperature; 0 elsewhere), where
+    # the generation backend reports them (vLLM): for the mismatch metrics and algo.tis_cap.
+    sampler_logprobs: Tensor | None = None
 
     def __post_init__(self) -> None:
         shape = tuple(self.input_ids.shape)
-        for f in ("attention_mask", "response_mask", "old_logprobs", "ref_logprobs"):
+        for f in ("attention_mask", "response_mask", "old_logprobs", "ref_logprobs", "sampler_logprobs"):
             t = getattr(self, f)
             if t is not None and tuple(t.shape) != shape:
                 raise ValueError(f"TrainBatch.{f} has shape {tuple(t.shape)}, expected input_ids' {shape}")
@@ -163,6 +167,9 @@ def ppo_update(
     kl, entropy, clip fractions, approx_kl: means over every response token seen;
     kl: cfg.kl_loss_type estimate of KL(policy || ref), also logged when the KL is not in
         the loss (0.0 without ref_logprobs);
+    rollout_logprob_diff_mean/_max (only with ``batch.sampler_logprobs``): |sampler - trainer|
+        log-prob over response tokens, the trainer's being the old policy's (on-policy: the
+        first forward's, the same weights); tis_weight_mean with ``cfg.tis_cap``;
     num_tokens: response tokens in the batch (per epoch);
     time/forward_backward_s, time/optimizer_s: wall seconds of the passes and of the
         optimizer steps (clipping included).
@@ -172,6 +179,8 @@ def ppo_update(
     if cfg.use_kl_loss and batch.ref_logprobs is None:
         raise ValueError("algo.use_kl_loss=True needs TrainBatch.ref_logprobs")
     n = len(batch)
+    if cfg.tis_cap is not None and batch.sampler_logprobs is None:
+        raise ValueError("algo.tis_cap needs the sampler's log-probs (TrainBatch.sampler_logprobs; backend=vllm reports them)")
     if batch.old_logprobs is None and not is_on_policy(cfg, n):
         raise ValueError(
             "TrainBatch.old_logprobs=None needs an on-policy update (algo.ppo_epochs=1 and one mini-batch); "
@@ -190,6 +199,7 @@ def ppo_update(
         ("kl", "entropy", "clip_fraction_low", "clip_fraction_high", "clip_fraction_dual", "approx_kl"), 0.0
     )
     seen_tokens = 0.0
+    gap, tis_total = LogprobGap(), 0.0
     step_losses, step_pg_losses, grad_norms = [], [], []
 
     for _ in range(cfg.ppo_epochs):
@@ -223,6 +233,12 @@ def ppo_update(
                 logp, entropy = fwd.logprobs, fwd.entropy
                 work += fwd.work
                 old = mb.old_logprobs if mb.old_logprobs is not None else logp.detach()
+                weights = None
+                if mb.sampler_logprobs is not None:
+                    gap.add(mb.sampler_logprobs, old, mb.response_mask)
+                    if cfg.tis_cap is not None:
+                        weights = tis_weights(old, mb.sampler_logprobs, cfg.tis_cap)
+                        tis_total += float((weights * mb.response_mask).sum())
                 pg = policy_loss(
                     logp,
                     old,
@@ -232,6 +248,7 @@ def ppo_update(
                     clip_ratio_high=cfg.clip_ratio_high,
                     clip_ratio_c=cfg.clip_ratio_c,
                     loss_agg_mode=cfg.loss_agg_mode,
+                    token_weights=weights,
                     **agg,
                 )
                 loss = pg.loss
@@ -274,7 +291,13 @@ def ppo_update(
 
     per_token = {k: v / seen_tokens if seen_tokens else 0.0 for k, v in totals.items()}
     clip_fractions = ("clip_fraction_low", "clip_fraction_high", "clip_fraction_dual")
+    mismatch = {}
+    if batch.sampler_logprobs is not None:
+        mismatch = gap.metrics()
+        if cfg.tis_cap is not None:
+            mismatch["tis_weight_mean"] = tis_total / seen_tokens if seen_tokens else 0.0
     return {
+        **mismatch,
         "loss": mean(step_losses),
         "pg_loss": mean(step_pg_losses),
         "kl": per_token["kl"],

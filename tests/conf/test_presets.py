@@ -11,7 +11,8 @@ from testkit.hydra import CONF, compose_config, compose_raw
 from selfplay.config import Config
 from selfplay.rl.config import AlgoConfig
 
-GROUPS = ("algo", "task", "curriculum", "model", "proposer_model", "problem_source", "labels", "cluster", "experiment")
+GROUPS = ("algo", "task", "curriculum", "model", "proposer_model", "problem_source", "labels", "cluster", "backend",
+          "experiment")
 
 
 def _presets():

@@ -2,6 +2,7 @@
 Prober on a small random model over the toy world's tokenizer, checked against KLs computed
 independently here."""
 
+import contextlib
 import copy
 import math
 from types import SimpleNamespace
@@ -44,7 +45,8 @@ def policy():
     torch.manual_seed(0)
     model = llama_for_tokenizer(tok, hidden=32, layers=1).eval()
     ref = copy.deepcopy(model).requires_grad_(False)
-    return SimpleNamespace(model=model, ref=ref, tokenizer=tok, backend=HFBackend(model, tok), chat_template=False, device="cpu")
+    return SimpleNamespace(model=model, ref=ref, tokenizer=tok, backend=HFBackend(model, tok), chat_template=False, device="cpu",
+                           generation_batch_size=256)
 
 
 def nudge(model, seed):
@@ -140,7 +142,8 @@ def test_under_lora_the_reference_is_the_base_with_the_adapters_off(policy):
     model = lora.wrap(policy.model, lora.LoraConfig(enabled=True, r=4, alpha=8, target_modules=["q_proj", "v_proj"]))
     base = copy.deepcopy(policy.model)
     lora_policy = SimpleNamespace(model=model, ref=lora.frozen_reference(model), tokenizer=policy.tokenizer,
-                                  backend=HFBackend(model, policy.tokenizer), chat_template=False, device="cpu")
+                                  backend=HFBackend(model, policy.tokenizer), chat_template=False, device="cpu",
+                                  generation_batch_size=256, precision=contextlib.nullcontext)
     prober = Prober()
     assert prober.probe(lora_policy, SOLVER).kl_to_base == 0.0
     with torch.no_grad():

@@ -64,3 +64,19 @@ def test_a_key_the_checkpoint_predates_passes_at_its_default_only():
     assert config_guard.check(saved, with_overrides(), allow=False, where="ckpt", defaults=defaults) == []
     with pytest.raises(config_guard.ConfigChangedError, match="model.lora.shared_base: '<absent>' -> True"):
         config_guard.check(saved, with_overrides("model.lora.shared_base=true"), allow=False, where="ckpt", defaults=defaults)
+
+
+def test_the_sampler_is_result_changing_its_engine_settings_numeric():
+    with pytest.raises(config_guard.ConfigChangedError, match="backend.name: 'hf' -> 'vllm'"):
+        config_guard.check(with_overrides(), with_overrides("backend.name=vllm"), allow=False, where="ckpt")
+    with pytest.raises(config_guard.ConfigChangedError, match="algo.tis_cap"):
+        config_guard.check(with_overrides("backend.name=vllm"), with_overrides("backend.name=vllm", "algo.tis_cap=2"),
+                           allow=False, where="ckpt")
+    warnings = config_guard.check(with_overrides("backend.name=vllm"), with_overrides("backend.name=vllm", "backend.kv_cache_gib=4"),
+                                  allow=False, where="ckpt")
+    assert len(warnings) == 1 and "backend.kv_cache_gib: 1.0 -> 4.0" in warnings[0]
+    # A checkpoint written before the backend existed resumes under the default (hf) only.
+    saved = with_overrides()
+    del saved["backend"]
+    del saved["algo"]["tis_cap"]
+    assert config_guard.check(saved, with_overrides(), allow=False, where="ckpt", defaults=with_overrides()) == []

