@@ -13,7 +13,9 @@ from selfplay.messages import Generation, TrainResult
 from selfplay.sources import make_sources
 from selfplay.step import run_step
 from selfplay.tasks import make_task
+from selfplay.inspect.cli import main as inspect_main
 from selfplay.tasks.code_sandbox import LazyExecutor, SandboxSettings
+from selfplay.tracking.rollouts import write_rollouts
 
 TESTS = "1 ||| 2\n2 ||| 4\n3 ||| 6\n10 ||| 20\n-4 ||| -8"
 PROPOSALS = {
@@ -41,7 +43,7 @@ class Scripted:
 
 
 @pytest.mark.parametrize("name", ["code", "code_io"])
-def test_a_code_step(name, sandbox_executor):
+def test_a_code_step(name, sandbox_executor, tmp_path, capsys):
     cfg = Config(
         task=TaskConfig(name=name, topics=["stdin_program"], sandbox=SandboxSettings(wall_s=2.0, cpu_s=1.0)),
         curriculum=CurriculumConfig(reward="band"),
@@ -70,3 +72,11 @@ def test_a_code_step(name, sandbox_executor):
         "tests:" if name == "code" else "inputs:")
     assert solver[0].parsed == "print(2 * int(input()))\n" and solver[3].parsed is None
     assert out.metrics["train/solver/reward_mean"] == pytest.approx(sum(r.reward for r in solver) / 4)
+
+    # The rollouts render readably: the problem's tests, each program and its results as blocks.
+    write_rollouts(tmp_path, 1, out.records)
+    assert inspect_main(["rollouts", str(tmp_path), "--show"]) == 0
+    shown = capsys.readouterr().out
+    assert "tests / inputs:\n    1 ||| 2\n" in shown or "tests / inputs:\n    1\n    2\n" in shown
+    assert "    program:\n        print(2 * int(input()))\n" in shown
+    assert ("    results:\n        test 1: passed\n" if name == "code" else "    results:\n        cluster 0\n") in shown
