@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from selfplay.messages import ProblemOutcome
-from verifiers import MajorityResult, majority_vote
+from verifiers.majority import MajorityResult, majority_vote
 
 
 @dataclass(frozen=True)
