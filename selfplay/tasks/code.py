@@ -57,7 +57,8 @@ class CodeTask:
             raise ValueError(f"task.eval_levels: unknown {sorted(bad)}; {self.name} has levels {LEVELS}")
         if not 1 <= self.tests_per_problem <= TestLimits().max_tests:
             raise ValueError(f"task.tests_per_problem: must be in [1, {TestLimits().max_tests}]")
-        for key, value, why in self.sandbox.problems():
+        if bad_sandbox := self.sandbox.problems():
+            key, value, why = bad_sandbox[0]
             raise ValueError(f"{key}: {value!r}: {why}")
         self.executor = LazyExecutor(self.sandbox)
 
