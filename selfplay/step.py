@@ -2,8 +2,8 @@
 
 problems (from the problem source) -> N solver attempts -> the task's judge (a majority vote,
 or tests run in the sandbox) -> labels (from the label source) -> rewards -> RL updates of
-the roles due this step. Remote calls go through the
-typed clients of ``selfplay/actors.py``, so this module knows nothing of Ray.
+the roles due this step. Remote calls go through the typed clients of ``selfplay/actors.py``,
+so this module knows nothing of Ray.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from selfplay.actors import Actors
 from selfplay.config import Config
 from selfplay.messages import CurriculumScores, ProblemOutcome, SamplingParams, TrainResult, TrainSample
 from selfplay.sources import DataSources
-from selfplay.sources.base import ProblemLabel, Proposal
+from selfplay.sources.base import Proposal
 from selfplay.tasks import Task
 from selfplay.tasks.verdicts import has_majority
 from selfplay.tracking.rollouts import RolloutRecord

@@ -20,7 +20,7 @@ from selfplay.tasks.code import CodeTask
 from selfplay.tasks.code_text import CodeProblem, cut_proposal, statement_problem
 from selfplay.tasks.verdicts import Verdicts, has_majority
 from verifiers.code.cluster import IOClusters, cluster_outcomes, outcome
-from verifiers.code.io_tests import IOTest, TestLimits, escape, stdin_for, unescape
+from verifiers.code.io_tests import TestLimits, escape, stdin_for, unescape
 from verifiers.code.program import extract_program
 from verifiers.code.run_tests import normalize_output
 from verifiers.sandbox.types import Program
