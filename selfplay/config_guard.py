@@ -30,7 +30,10 @@ INERT = (
 )
 # model.toyworld.threads: the toy base model's build threads, not in its cache key (a cached
 # model is reused as is; a rebuilt one that differs is caught by the reference fingerprint).
-NUMERIC = ("cluster.torch_threads", "cluster.generation_batch_size", "model.device", "model.toyworld.threads")
+# task.sandbox.workers: programs run at once; results come back in order, but more programs
+# at once can push a slow one past its wall-clock limit.
+NUMERIC = ("cluster.torch_threads", "cluster.generation_batch_size", "model.device", "model.toyworld.threads",
+           "task.sandbox.workers")
 
 OVERRIDE_FLAG = "resume_allow_config_change"
 
