@@ -20,6 +20,7 @@ from selfplay.instruments.config import InstrumentsConfig
 from selfplay.rl.config import AlgoConfig
 from selfplay.sources import LABEL_SOURCES, PROBLEM_SOURCES
 from selfplay.tasks import TASKS
+from selfplay.tasks.code_sandbox import SandboxSettings
 from selfplay.toyworld.build import ToyWorldConfig
 
 
@@ -51,6 +52,10 @@ class TaskConfig:
     eval_levels: list[int] = field(default_factory=list)  # empty: all the task's levels (free-text tasks)
     max_proposal_tokens: int = 12
     max_answer_tokens: int = 8
+    # Code tasks (code, code_io) only: tests (code) or inputs (code_io) a proposal must hold,
+    # and the sandbox the solver's programs run in (selfplay/tasks/code_sandbox.py).
+    tests_per_problem: int = 5
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)
 
 
 @dataclass

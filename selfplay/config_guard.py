@@ -32,9 +32,11 @@ INERT = (
 # model is reused as is; a rebuilt one that differs is caught by the reference fingerprint).
 # backend.* but its name: the vLLM engine's memory, compilation and block size change how it
 # batches and computes, not which policy it samples (backend.name, the sampler itself, is refused).
+# task.sandbox.workers: programs run at once; results come back in order, but more programs
+# at once can push a slow one past its wall-clock limit.
 NUMERIC = ("cluster.torch_threads", "cluster.generation_batch_size", "model.device", "model.toyworld.threads",
            "backend.kv_cache_gib", "backend.enforce_eager", "backend.max_model_len", "backend.block_size",
-           "backend.verify_push")
+           "backend.verify_push", "task.sandbox.workers")
 
 OVERRIDE_FLAG = "resume_allow_config_change"
 

@@ -1,7 +1,9 @@
 """Held-out evaluation of the solver against ground truth, per difficulty level.
 
 pass@1 is the mean correctness of samples at the training temperature, greedy the
-accuracy of greedy decoding, maj@N whether the majority answer of N samples is right.
+accuracy of greedy decoding, maj@N whether the majority answer of N samples is right (a
+graded task, code, has no vote: its maj@N is 0). Correctness comes from the task's judge
+(``Task.judge``), the same one training uses.
 Ground truth is read here and in diagnostics only; it never reaches a reward.
 """
 
@@ -13,7 +15,6 @@ from typing import Callable
 
 from selfplay.messages import Generation, SamplingParams
 from selfplay.tasks import Problem, Task
-from verifiers import majority_vote
 
 Generate = Callable[[list[str], SamplingParams], list[list[Generation]]]
 
@@ -39,11 +40,12 @@ def evaluate_in_detail(generate: Generate, task: Task, *, samples: int, temperat
     prompts = [task.solver_prompt(p) for p in problems]
     greedy = generate(prompts, SamplingParams(greedy=True, max_new_tokens=max_new_tokens))
     sampled = generate(prompts, SamplingParams(temperature=temperature, n=samples, max_new_tokens=max_new_tokens))
+    # The task's judge, as in training; correctness against ground truth is its diagnostic part.
+    greedy_verdicts = task.judge(problems, [[g[0].text] for g in greedy], min_majority=1)
+    sampled_verdicts = task.judge(problems, [[g.text for g in group] for group in sampled], min_majority=1)
     scores: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
-    greedy_answers = [task.extract_answer(g[0].text) for g in greedy]
-    sampled_answers = [[task.extract_answer(g.text) for g in group] for group in sampled]
-    for problem, g, group in zip(problems, greedy_answers, sampled_answers):
-        row = _score(task, problem, g, group)
+    for problem, g, s in zip(problems, greedy_verdicts, sampled_verdicts):
+        row = (sum(map(bool, s.correct)) / len(s.correct), float(bool(g.correct[0])), float(bool(s.majority_correct)))
         scores["all"].append(row)
         if problem.level is not None:
             scores[f"level_{problem.level}"].append(row)
@@ -54,18 +56,5 @@ def evaluate_in_detail(generate: Generate, task: Task, *, samples: int, temperat
         metrics[f"{prefix}pass@1"] = sum(r[0] for r in rows) / n
         metrics[f"{prefix}greedy"] = sum(r[1] for r in rows) / n
         metrics[f"{prefix}maj@{samples}"] = sum(r[2] for r in rows) / n
-    return Evaluation(metrics, problems, greedy_answers, [bool(r[1]) for r in scores["all"]], sampled_answers)
-
-
-def _score(task: Task, problem: Problem, greedy: str | None, answers: list[str | None]) -> tuple[float, float, float]:
-    truth = problem.ground_truth
-
-    def right(answer: str | None) -> bool:
-        return answer is not None and task.equivalent(answer, truth)
-
-    majority = majority_vote(answers, task.equivalent)
-    return (
-        sum(right(a) for a in answers) / len(answers),
-        float(right(greedy)),
-        float(right(majority.label)),
-    )
+    return Evaluation(metrics, problems, [g.answers[0] for g in greedy_verdicts], [bool(r[1]) for r in scores["all"]],
+                      [list(s.answers) for s in sampled_verdicts])

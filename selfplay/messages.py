@@ -91,11 +91,22 @@ class ProbeResult:
 # -- the curriculum controller (selfplay/curriculum/controller.py) ----------------------------
 @dataclass(frozen=True)
 class ProblemOutcome:
-    """How the solver did on one proposal; ``n == 0`` marks an invalid proposal."""
+    """How the solver did on one proposal; ``n == 0`` marks an invalid proposal.
+
+    ``agree``: answers in the largest cluster of a vote, or (graded tasks) completions that
+    scored 1. ``mean_score``: a graded task's mean solver score (code: fraction of tests
+    passed); None for a vote, whose rate is ``agree / n``."""
 
     text: str | None
     agree: int
     n: int
+    mean_score: float | None = None
+
+    @property
+    def rate(self) -> float:
+        if self.mean_score is not None:
+            return self.mean_score
+        return self.agree / self.n if self.n else 0.0
 
 
 @dataclass(frozen=True)

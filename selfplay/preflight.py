@@ -25,6 +25,7 @@ import difflib
 import importlib.util
 import math
 import os
+import shutil
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -220,11 +221,24 @@ def _check_task(cfg: Config) -> list[BadSetting]:
         from selfplay.tasks import make_task
 
         try:  # the task's own checks: its topics and evaluation levels
-            make_task(t)
+            task = make_task(t)
         except ValueError as e:
             key, _, why = str(e).partition(": ")
             out.append(BadSetting(key.split("=")[0], _value_at(cfg, key.split("=")[0]), why))
+        else:
+            out += _check_sandbox(task)
     return out
+
+
+def _check_sandbox(task) -> list[BadSetting]:
+    """A code task's sandbox can start here (its own start-up check runs at the first step)."""
+    from selfplay.tasks.code import CodeTask
+
+    if not isinstance(task, CodeTask) or task.sandbox.executor != "bwrap" or shutil.which("bwrap"):
+        return []
+    return [BadSetting("task.sandbox.executor", "bwrap", "bubblewrap is not installed: model-written programs would "
+                       "have no sandbox", "install it (apt-get install -y bubblewrap); or, knowing it runs model code "
+                       "unsandboxed, unsafe_no_sandbox")]
 
 
 def _value_at(cfg: Config, key: str):

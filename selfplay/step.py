@@ -1,8 +1,9 @@
 """One step of self-play (docs/architecture.md walks through it):
 
-problems (from the problem source) -> N solver attempts -> majority vote -> labels (from the
-label source) -> rewards -> RL updates of the roles due this step. Remote calls go through the
-typed clients of ``selfplay/actors.py``, so this module knows nothing of Ray.
+problems (from the problem source) -> N solver attempts -> the task's judge (a majority vote,
+or tests run in the sandbox) -> labels (from the label source) -> rewards -> RL updates of
+the roles due this step. Remote calls go through the typed clients of ``selfplay/actors.py``,
+so this module knows nothing of Ray.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ from selfplay.actors import Actors
 from selfplay.config import Config
 from selfplay.messages import CurriculumScores, ProblemOutcome, SamplingParams, TrainResult, TrainSample
 from selfplay.sources import DataSources
-from selfplay.sources.base import ProblemLabel, Proposal
-from selfplay.sources.labels import has_majority
+from selfplay.sources.base import Proposal
 from selfplay.tasks import Task
+from selfplay.tasks.verdicts import has_majority
 from selfplay.tracking.rollouts import RolloutRecord
-from verifiers import majority_vote
 
 __all__ = ["StepOutput", "has_majority", "is_due", "run_step"]
 
@@ -47,20 +47,18 @@ def run_step(step: int, cfg: Config, task: Task, actors: Actors, sources: DataSo
     ) if valid else []
     t_generated = time.perf_counter()
 
-    answers = [[task.extract_answer(a.text) for a in group] for group in attempts]
-    majorities = [majority_vote(group, task.equivalent) for group in answers]
-    labels = sources.labels.label([p.parsed.problem for p in valid], answers, majorities, actors)
+    problems = [p.parsed.problem for p in valid]
+    verdicts = task.judge(problems, [[a.text for a in group] for group in attempts], min_majority=sp.min_majority)
+    labels = sources.labels.label(problems, verdicts, actors)
     t_verified = time.perf_counter()
 
-    majority_of = {id(p): m for p, m in zip(valid, majorities)}
+    verdict_of = {id(p): v for p, v in zip(valid, verdicts)}
     outcomes = [
-        ProblemOutcome(p.parsed.problem.text, majority_of[id(p)].majority_size, majority_of[id(p)].n)
-        if p.parsed.valid
-        else ProblemOutcome(None, 0, 0)
+        verdict_of[id(p)].outcome(p.parsed.problem.text) if p.parsed.valid else ProblemOutcome(None, 0, 0)
         for p in proposals
     ]
     scores: CurriculumScores = actors.controller.score(outcomes)
-    solver_rewards = [[float(x) for x in lab.agrees] for lab in labels.per_problem]
+    solver_rewards = [list(lab.scores) for lab in labels.per_problem]
 
     # -- RL updates -------------------------------------------------------------------------
     train_metrics: dict[str, float] = {}
@@ -87,13 +85,13 @@ def run_step(step: int, cfg: Config, task: Task, actors: Actors, sources: DataSo
         train_metrics.update(_prefixed("train/proposer", result.metrics))
     t_trained = time.perf_counter()
 
-    records = _records(step, task, proposals, valid, attempts, answers, majorities, labels.per_problem, scores,
+    records = _records(step, task, proposals, valid, attempts, verdicts, labels.per_problem, scores,
                        solver_rewards, solver_adv, proposer_adv)
     generated_tokens = sum(r.completion_tokens for r in records)
     step_s = t_trained - t_start
     metrics = {
         **scores.metrics,
-        "curriculum/label_accuracy": _label_accuracy(task, valid, labels.per_problem),
+        "curriculum/label_accuracy": _mean([float(lab.correct) for lab in labels.per_problem if lab.correct is not None]),
         "curriculum/labeled_fraction": _mean([float(lab.answer is not None) for lab in labels.per_problem]),
         "train/solver/reward_mean": _mean([r for group in solver_rewards for r in group]),
         "train/proposer/reward_mean": _mean(scores.rewards),
@@ -119,31 +117,20 @@ def _mean(xs: list[float]) -> float:
     return sum(xs) / len(xs) if xs else float("nan")
 
 
-def _label_accuracy(task: Task, valid: list[Proposal], labels: list[ProblemLabel]) -> float:
-    """Share of labels that are right, among labeled problems with known ground truth."""
-    known = [
-        (p.parsed.problem.ground_truth, lab.answer)
-        for p, lab in zip(valid, labels)
-        if lab.answer is not None and p.parsed.problem.ground_truth
-    ]
-    return _mean([float(task.equivalent(label, truth)) for truth, label in known])
-
-
 def _level_mix(valid: list[Proposal]) -> dict[str, float]:
     """Share of valid proposals at each difficulty level, where the task knows levels."""
     levels = [p.parsed.problem.level for p in valid if p.parsed.problem.level is not None]
     return {f"curriculum/level_{lvl}_share": levels.count(lvl) / len(levels) for lvl in sorted(set(levels))}
 
 
-def _records(step, task, proposals, valid, attempts, answers, majorities, labels, scores, solver_rewards, solver_adv,
+def _records(step, task, proposals, valid, attempts, verdicts, labels, scores, solver_rewards, solver_adv,
              proposer_adv):
     nan = math.nan
     records: list[RolloutRecord] = []
     solved = {id(p): k for k, p in enumerate(valid)}
     for k, p in enumerate(proposals):
         problem = p.parsed.problem
-        m, lab = (majorities[solved[id(p)]], labels[solved[id(p)]]) if p.parsed.valid else (None, None)
-        truth = problem.ground_truth if problem else None
+        v, lab = (verdicts[solved[id(p)]], labels[solved[id(p)]]) if p.parsed.valid else (None, None)
         records.append(
             RolloutRecord(
                 step=step, role="proposer", group_id=f"s{step}-t{p.topic_idx}", sample_idx=p.sample_idx,
@@ -151,29 +138,29 @@ def _records(step, task, proposals, valid, attempts, answers, majorities, labels
                 parsed=problem.text if problem else None, valid=p.parsed.valid,
                 invalid_reason=p.parsed.invalid_reason, reward=scores.rewards[k],
                 advantage=proposer_adv[k] if proposer_adv is not None else nan, trained=proposer_adv is not None,
-                agreement=m.agreement if m else None, majority_answer=m.label if m else None,
-                ground_truth=truth, correct=(m.label is not None and task.equivalent(m.label, truth)) if m and truth else None,
+                agreement=v.rate if v else None, majority_answer=v.majority if v else None,
+                ground_truth=problem.ground_truth if problem else None, correct=v.majority_correct if v else None,
                 level=problem.level if problem else None,
                 prompt_tokens=len(p.gen.prompt_ids) if p.gen else 0,
                 completion_tokens=len(p.gen.completion_ids) if p.gen else 0,
                 source=p.source, label=lab.answer if lab else None,
+                details=problem.details if problem else None,
             )
         )
     for k, (p, group) in enumerate(zip(valid, attempts)):
-        problem, m = p.parsed.problem, majorities[k]
+        problem, v = p.parsed.problem, verdicts[k]
         for j, a in enumerate(group):
-            answer = answers[k][j]
+            answer = v.answers[j]
             records.append(
                 RolloutRecord(
                     step=step, role="solver", group_id=f"s{step}-t{p.topic_idx}-p{p.sample_idx}", sample_idx=j,
                     topic=p.topic, prompt=task.solver_prompt(problem), completion=a.text, parsed=answer,
                     valid=answer is not None, invalid_reason=None if answer is not None else "no answer extracted",
                     reward=solver_rewards[k][j], advantage=solver_adv[k][j] if solver_adv is not None else nan,
-                    trained=solver_adv is not None, agreement=m.agreement, majority_answer=m.label,
-                    ground_truth=problem.ground_truth,
-                    correct=(answer is not None and task.equivalent(answer, problem.ground_truth)) if problem.ground_truth else None,
+                    trained=solver_adv is not None, agreement=v.rate, majority_answer=v.majority,
+                    ground_truth=problem.ground_truth, correct=v.correct[j],
                     level=problem.level, prompt_tokens=len(a.prompt_ids), completion_tokens=len(a.completion_ids),
-                    source=p.source, label=labels[k].answer,
+                    source=p.source, label=labels[k].answer, details=v.details[j],
                 )
             )
     return records

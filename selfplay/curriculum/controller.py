@@ -33,13 +33,13 @@ class CurriculumController:
                 rewards.append(self.cfg.format_penalty)
                 band.append(False)
                 continue
-            r = self._reward(o.agree, o.n, self.cfg) - self.cfg.repetition_penalty * next(penalties)
+            r = self._reward(o, self.cfg) - self.cfg.repetition_penalty * next(penalties)
             rewards.append(r)
-            band.append(R.in_band(o.agree, o.n, self.cfg.band_min_agree, self.cfg.band_max_agree))
+            band.append(R.frontier(o, self.cfg))
         metrics = {
             "curriculum/valid_fraction": len(valid) / max(1, len(outcomes)),
             "curriculum/frontier_fraction": sum(band) / max(1, len(valid)),
-            "curriculum/agreement_mean": sum(o.agree / o.n for o in valid) / max(1, len(valid)),
+            "curriculum/agreement_mean": sum(o.rate for o in valid) / max(1, len(valid)),
             "curriculum/unique_fraction": len({o.text for o in valid}) / max(1, len(valid)),
         }
         return CurriculumScores(rewards, band, metrics)

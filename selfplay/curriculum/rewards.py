@@ -4,6 +4,11 @@
 ``p = agree / n`` the agreement rate. With majority-vote labels ``p`` is the solver's
 pseudo solve rate: a problem is at the frontier when the solver neither always agrees
 nor scatters.
+
+A graded task (``code``: each attempt scores the fraction of the proposer's tests it
+passes) has no vote; its rate ``p`` is the mean score (``ProblemOutcome.mean_score``). The
+band is then SQLM's code rule, 0 < p < 1 (``band_min_agree``/``band_max_agree`` count
+votes and do not apply); ``uncertainty`` and ``learnability`` read p either way.
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Sequence
 
+from selfplay.messages import ProblemOutcome
 from selfplay.registry import Registry
 
-# curriculum.reward -> fn(agree, n, cfg: CurriculumConfig) -> the proposer's reward
-REWARDS: Registry[Callable[[int, int, object], float]] = Registry("curriculum reward")
+# curriculum.reward -> fn(outcome: ProblemOutcome (n > 0), cfg: CurriculumConfig) -> the proposer's reward
+REWARDS: Registry[Callable[[ProblemOutcome, object], float]] = Registry("curriculum reward")
 
 
 def in_band(agree: int, n: int, min_agree: int = 1, max_agree: int | None = None) -> bool:
@@ -46,19 +52,30 @@ def learnability_reward(agree: int, n: int) -> float:
     return 1.0 - p if 0.0 < p < 1.0 else 0.0
 
 
+def frontier(o: ProblemOutcome, cfg) -> bool:
+    """In the band: SQLM's rule on a vote's counts, or 0 < mean score < 1 for a graded task."""
+    if o.mean_score is not None:
+        return 0.0 < o.mean_score < 1.0
+    return in_band(o.agree, o.n, cfg.band_min_agree, cfg.band_max_agree)
+
+
 @REWARDS.register("band")
-def _band(agree: int, n: int, cfg) -> float:
-    return band_reward(agree, n, cfg.band_min_agree, cfg.band_max_agree)
+def _band(o: ProblemOutcome, cfg) -> float:
+    return float(frontier(o, cfg))
 
 
 @REWARDS.register("uncertainty")
-def _uncertainty(agree: int, n: int, cfg) -> float:
-    return uncertainty_reward(agree, n)
+def _uncertainty(o: ProblemOutcome, cfg) -> float:
+    if o.mean_score is None:
+        return uncertainty_reward(o.agree, o.n)
+    return 1.0 - 2.0 * abs(o.mean_score - 0.5)
 
 
 @REWARDS.register("learnability")
-def _learnability(agree: int, n: int, cfg) -> float:
-    return learnability_reward(agree, n)
+def _learnability(o: ProblemOutcome, cfg) -> float:
+    if o.mean_score is None:
+        return learnability_reward(o.agree, o.n)
+    return 1.0 - o.mean_score if 0.0 < o.mean_score < 1.0 else 0.0
 
 
 def repetition_penalties(problems: Sequence[str], normalize: Callable[[str], str] = str.strip) -> list[float]:

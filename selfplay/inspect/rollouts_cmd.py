@@ -125,6 +125,27 @@ def _fields(r: pd.Series, names: list[tuple[str, str]]) -> str:
     return "  ".join(f"{label}: {fmt_num(r.get(k)) or '—'}" for label, k in names)
 
 
+def _multiline(v: object) -> bool:
+    return not is_missing(v) and "\n" in str(v)
+
+
+def _short(v: object) -> str:
+    """A header cell: one line, or a pointer to its block below (code tasks' tests, outputs)."""
+    return "(below)" if _multiline(v) else (_cell(v) or "—")
+
+
+def _blocks(r: pd.Series, names: list[tuple[str, str]], head: str = "") -> list[str]:
+    """Multi-line values as indented blocks (a code problem's tests, a program and its test
+    results), each value once (``code``'s label is its tests)."""
+    out, seen = [], set()
+    for label, key in names:
+        value = r.get(key)
+        if (_multiline(value) or (key == "details" and not is_missing(value))) and str(value) not in seen:
+            seen.add(str(value))
+            out += [f"{head}{label}:", _indent(value, head + "    ")]
+    return out
+
+
 def _proposal_text(r: pd.Series) -> list[str]:
     valid = "yes" if _true(r.get("valid")) else f"no ({_cell(r.get('invalid_reason')) or '?'})"
     return [
@@ -132,12 +153,14 @@ def _proposal_text(r: pd.Series) -> list[str]:
         f"topic: {_cell(r.get('topic'))}  level: {fmt_num(r.get('level')) or '—'}  valid: {valid}"
         f"  trained: {fmt_num(r.get('trained')) or '—'}  source: {_cell(r.get('source')) or '—'}",
         _fields(r, [("reward", "reward"), ("advantage", "advantage"), ("agreement", "agreement")])
-        + f"  majority: {_cell(r.get('majority_answer')) or '—'}"
-        + f"  label: {_cell(r.get('label')) or '—'}"
-        + f"  ground truth: {_cell(r.get('ground_truth')) or '—'}",
+        + f"  majority: {_short(r.get('majority_answer'))}"
+        + f"  label: {_short(r.get('label'))}"
+        + f"  ground truth: {_short(r.get('ground_truth'))}",
         "prompt:", _indent(r.get("prompt")),
         "completion:", _indent(r.get("completion")),
         "parsed problem:", _indent(r.get("parsed")),
+        *_blocks(r, [("tests / inputs", "details"), ("majority", "majority_answer"), ("label", "label"),
+                     ("ground truth", "ground_truth")]),
     ]
 
 
@@ -153,10 +176,11 @@ def _attempts_text(attempts: pd.DataFrame, header: bool) -> list[str]:
             "  prompt:", _indent(first.get("prompt"), "      ")]
     for _, a in attempts.iterrows():
         ok = "" if is_missing(a.get("correct")) else ("  correct" if a["correct"] else "  wrong")
-        out.append(f"  [{a['sample_idx']}] answer: {_cell(a.get('parsed')) or '—'}{ok}  "
+        out.append(f"  [{a['sample_idx']}] answer: {_short(a.get('parsed'))}{ok}  "
                    + _fields(a, [("reward", "reward"), ("advantage", "advantage")])
                    + f"  tokens: {fmt_num(a.get('completion_tokens'))}")
         out.append(_indent(a.get("completion"), "      "))
+        out += _blocks(a, [("program", "parsed"), ("results", "details")], "    ")
     return out
 
 

@@ -10,7 +10,7 @@ from selfplay.tasks.base import ParsedProposal, Problem
 
 if TYPE_CHECKING:
     from selfplay.actors import Actors
-    from verifiers import MajorityResult
+    from selfplay.tasks.verdicts import Verdicts
 
 
 @dataclass
@@ -48,7 +48,8 @@ class ProblemLabel:
     """The answer a problem's solver attempts are rewarded for matching."""
 
     answer: str | None  # None: no label, every attempt gets 0
-    agrees: tuple[bool, ...]  # per attempt: whether it matches the label
+    scores: tuple[float, ...]  # per attempt, in [0, 1]: its reward against the label
+    correct: bool | None = None  # the label against ground truth, where both are known (diagnostics)
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,7 @@ class Labels:
 class LabelSource(Protocol):
     name: str
 
-    def label(
-        self, problems: list[Problem], answers: list[list[str | None]], majorities: list[MajorityResult], actors: Actors
-    ) -> Labels:
-        """One label per problem, from the solver's ``answers`` and their ``majorities``
-        (or from elsewhere)."""
+    def label(self, problems: list[Problem], verdicts: list[Verdicts], actors: Actors) -> Labels:
+        """One label per problem, from the task's ``verdicts`` on the solver's attempts (or
+        from elsewhere)."""
         ...

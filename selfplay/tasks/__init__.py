@@ -10,6 +10,8 @@ TASKS: Registry = Registry("task")
 TASKS.add_lazy("toy_arithmetic", "selfplay.tasks.toy_arithmetic:make")
 TASKS.add_lazy("multiply", "selfplay.tasks.multiply:make")
 TASKS.add_lazy("linear_equations", "selfplay.tasks.linear_equations:make")
+TASKS.add_lazy("code", "selfplay.tasks.code:make")
+TASKS.add_lazy("code_io", "selfplay.tasks.code_io:make")
 
 
 def make_task(cfg) -> Task:

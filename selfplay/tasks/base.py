@@ -1,10 +1,13 @@
-"""What a task is: topics to propose on, a proposal parser, an answer format, an equivalence
-rule, and a held-out evaluation set with ground truth."""
+"""What a task is: topics to propose on, a proposal parser, a judge of the solver's
+completions, and a held-out evaluation set with ground truth."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from selfplay.tasks.verdicts import Verdicts
 
 
 @dataclass(frozen=True)
@@ -14,6 +17,11 @@ class Problem:
     # never for a training signal.
     ground_truth: str | None = None
     level: int | None = None
+
+    @property
+    def details(self) -> str | None:
+        """What the rollouts' ``details`` column shows beside the text (code: its tests)."""
+        return None
 
 
 @dataclass(frozen=True)
@@ -36,11 +44,18 @@ class Task(Protocol):
 
     def solver_prompt(self, problem: Problem) -> str: ...
 
-    def extract_answer(self, completion: str) -> str | None: ...
-
-    def equivalent(self, a: str | None, b: str | None) -> bool: ...
+    def judge(self, problems: list[Problem], completions: list[list[str]], *, min_majority: int) -> list[Verdicts]:
+        """Each problem's completions judged (selfplay/tasks/verdicts.py): the solver's scores,
+        the label, the curriculum's rate, correctness against ground truth. The only
+        verification: the step and the evaluation both call it. ``min_majority``: the
+        smallest cluster a vote may label with."""
+        ...
 
     def eval_problems(self) -> list[Problem]: ...
+
+    # Answer tasks also have ``extract_answer(completion) -> str | None`` and
+    # ``equivalent(a, b) -> bool`` (what their judge votes with; labels=teacher/oracle match
+    # answers with it). Code tasks judge by running programs and have neither.
 
     # Optional, for problem_source=scripted: ``sample_problems(rng: random.Random, n: int,
     # level_mix: dict[int, float]) -> list[Problem]``, n problems at levels drawn by the

@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Callable
 
 from selfplay.tasks.base import ParsedProposal, Problem
+from selfplay.tasks.verdicts import Verdicts, vote_on_answers
 from selfplay.tasks.proposal_text import cut_question, empty_reason, format_rational, leaks_answer, solver_prompt
 from verifiers import extract_answer, is_equivalent
 
@@ -93,6 +94,9 @@ class FreeTextTask:
 
     def extract_answer(self, completion: str) -> str | None:
         return extract_answer(completion, self.answer_format)
+
+    def judge(self, problems: list[Problem], completions: list[list[str]], *, min_majority: int) -> list[Verdicts]:
+        return vote_on_answers(self, problems, completions, min_majority)
 
     def equivalent(self, a: str | None, b: str | None) -> bool:
         return is_equivalent(a, b, mode=self.equivalence, timeout_s=self.equivalence_timeout_s)

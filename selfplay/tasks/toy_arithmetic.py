@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass, field
 
 from selfplay.tasks.base import ParsedProposal, Problem
+from selfplay.tasks.verdicts import Verdicts, vote_on_answers
 from selfplay.toyworld import arithmetic, formats
 from verifiers import extract_answer, is_equivalent
 
@@ -38,6 +39,9 @@ class ToyArithmeticTask:
 
     def extract_answer(self, completion: str) -> str | None:
         return extract_answer(completion, self.answer_format)
+
+    def judge(self, problems: list[Problem], completions: list[list[str]], *, min_majority: int) -> list[Verdicts]:
+        return vote_on_answers(self, problems, completions, min_majority)
 
     def equivalent(self, a: str | None, b: str | None) -> bool:
         return is_equivalent(a, b, mode=self.equivalence)

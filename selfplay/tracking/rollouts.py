@@ -35,8 +35,12 @@ class RolloutRecord:
     # Where the problem came from: the problem source's name (selfplay | fixed | scripted | replay)
     source: str
     # The answer the solver's attempts were rewarded for matching (None: no label); the
-    # label source decides it (majority: the solver's own majority answer, where there is one)
+    # label source decides it (majority: the solver's own majority answer, where there is one;
+    # code: the proposer's tests)
     label: str | None
+    # What the task's judge saw, readable (None for answer tasks). Code tasks: proposer: the
+    # parsed tests (or inputs); solver: each test's result on the program.
+    details: str | None = None
 
 
 SCHEMA = pa.schema(
@@ -47,7 +51,7 @@ SCHEMA = pa.schema(
         ("advantage", pa.float64()), ("trained", pa.bool_()), ("agreement", pa.float64()),
         ("majority_answer", pa.string()), ("ground_truth", pa.string()), ("correct", pa.bool_()),
         ("level", pa.int64()), ("prompt_tokens", pa.int64()), ("completion_tokens", pa.int64()),
-        ("source", pa.string()), ("label", pa.string()),
+        ("source", pa.string()), ("label", pa.string()), ("details", pa.string()),
     ]
 )
 assert SCHEMA.names == [f.name for f in fields(RolloutRecord)]
