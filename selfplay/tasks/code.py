@@ -15,6 +15,7 @@ problems, whose reference tests are ``ground_truth``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from selfplay.tasks.base import ParsedProposal, Problem
 from selfplay.tasks.code_eval import LEVELS, eval_set
@@ -48,10 +49,11 @@ class CodeTask:
     eval_levels: list[int] = field(default_factory=list)
     name: str = "code"
     heading = "Tests"
+    prompts: ClassVar[dict[str, str]] = PROMPTS
 
     def __post_init__(self) -> None:
-        if unknown := set(self.topics) - set(PROMPTS):
-            raise ValueError(f"task.topics: unknown {sorted(unknown)}; {self.name} knows {sorted(PROMPTS)}")
+        if unknown := set(self.topics) - set(self.prompts):
+            raise ValueError(f"task.topics: unknown {sorted(unknown)}; {self.name} knows {sorted(self.prompts)}")
         self.eval_levels = list(self.eval_levels) or list(LEVELS)
         if bad := set(self.eval_levels) - set(LEVELS):
             raise ValueError(f"task.eval_levels: unknown {sorted(bad)}; {self.name} has levels {LEVELS}")
@@ -63,7 +65,7 @@ class CodeTask:
         self.executor = LazyExecutor(self.sandbox)
 
     def proposer_prompt(self, topic: str) -> str:
-        return PROMPTS[topic].format(k=self.tests_per_problem)
+        return self.prompts[topic].format(k=self.tests_per_problem)
 
     def parse_proposal(self, text: str) -> ParsedProposal:
         cut = cut_proposal(text, self.heading)
@@ -71,11 +73,15 @@ class CodeTask:
             return ParsedProposal(None, why)
         if cut.lines is None:
             return ParsedProposal(None, f"no '{self.heading}:' heading")
+        return self._problem_from(cut.statement, cut.lines)
+
+    def _problem_from(self, statement: str, lines: str) -> ParsedProposal:
+        """The problem of a statement and the lines under its heading: here, tests."""
         k = self.tests_per_problem
-        parsed = parse_tests(cut.lines, TestLimits(min_tests=k, max_tests=k))
+        parsed = parse_tests(lines, TestLimits(min_tests=k, max_tests=k))
         if not parsed.valid:
             return ParsedProposal(None, f"tests: {parsed.invalid_reason}")
-        return ParsedProposal(CodeProblem(cut.statement, tests=parsed.tests))
+        return ParsedProposal(CodeProblem(statement, tests=parsed.tests))
 
     def solver_prompt(self, problem: Problem) -> str:
         return solver_prompt(problem.text)

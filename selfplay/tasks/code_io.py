@@ -14,10 +14,11 @@ problems carry reference outputs: ``correct`` is a program matching them on ever
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from selfplay.tasks.base import ParsedProposal, Problem
 from selfplay.tasks.code import CodeTask
-from selfplay.tasks.code_text import CodeProblem, cut_proposal, statement_problem
+from selfplay.tasks.code_text import CodeProblem
 from selfplay.tasks.verdicts import Verdicts, has_majority
 from verifiers.code.cluster import IOClusters, cluster_outcomes, outcome
 from verifiers.code.io_tests import TestLimits, escape, stdin_for, unescape
@@ -54,19 +55,13 @@ class CodeIOTask(CodeTask):
     name: str = "code_io"
     heading = "Inputs"
 
-    def proposer_prompt(self, topic: str) -> str:
-        return PROMPTS[topic].format(k=self.tests_per_problem)
+    prompts: ClassVar[dict[str, str]] = PROMPTS
 
-    def parse_proposal(self, text: str) -> ParsedProposal:
-        cut = cut_proposal(text, self.heading)
-        if why := statement_problem(cut.statement):
-            return ParsedProposal(None, why)
-        if cut.lines is None:
-            return ParsedProposal(None, f"no '{self.heading}:' heading")
-        inputs, why = parse_inputs(cut.lines, self.tests_per_problem)
+    def _problem_from(self, statement: str, lines: str) -> ParsedProposal:
+        inputs, why = parse_inputs(lines, self.tests_per_problem)
         if why:
             return ParsedProposal(None, f"inputs: {why}")
-        return ParsedProposal(CodeProblem(cut.statement, inputs=inputs))
+        return ParsedProposal(CodeProblem(statement, inputs=inputs))
 
     def judge(self, problems: list[Problem], completions: list[list[str]], *, min_majority: int) -> list[Verdicts]:
         """Every program on every input of its problem, in one sandbox batch, then a vote."""
