@@ -39,11 +39,20 @@ from selfplay.rl import (
 )
 
 
-def start_process(threads: int, seed: int) -> None:
-    """Settings of the worker's process: torch threads and the seed of its sampling stream."""
+def start_process(threads: int, seed: int, device: str = "cpu") -> None:
+    """Settings of the worker's process: torch threads, the seed of its sampling stream and,
+    on CPU, deterministic kernels."""
     transformers.utils.logging.disable_progress_bar()
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
+    if device == "cpu":
+        # Rows sharing a prompt share its key/value cache and first logits, so their gradients
+        # meet in an indexing backward (index_put with accumulate), whose default CPU kernel
+        # adds from several threads in no fixed order: same-seed runs drifted apart in the
+        # last bits. The deterministic kernel sorts the indices first. Uninitialized memory
+        # stays unfilled (the mode's other effect), which costs time and protects nothing here.
+        torch.use_deterministic_algorithms(True)
+        torch.utils.deterministic.fill_uninitialized_memory = False
 
 
 def load_policy_model(model_path: str, model_cfg, adapters: tuple[str, ...] = (lora.DEFAULT,)):
@@ -57,7 +66,7 @@ def load_policy_model(model_path: str, model_cfg, adapters: tuple[str, ...] = (l
 class PolicyWorker:
     def __init__(self, model_path: str, model_cfg, algo: AlgoConfig, *, seed: int, threads: int, generation_batch_size: int,
                  keep_reference: bool = False, backend: BackendConfig = BackendConfig()):
-        start_process(threads, seed)  # before the backend: vLLM freezes the thread count while it starts
+        start_process(threads, seed, model_cfg.device)  # before the backend: vLLM freezes the thread count while it starts
         model, tokenizer = load_policy_model(model_path, model_cfg)
         self._attach(model, tokenizer, model_cfg, algo, seed=seed, generation_batch_size=generation_batch_size,
                      keep_reference=keep_reference, backend=backend)

@@ -39,7 +39,7 @@ class SharedBaseWorker:
             raise ValueError("model.lora.shared_base needs model.lora.enabled=true: the roles' adapters share the base")
         if backend.name != "hf":  # one engine holds one set of merged weights, not one per role
             raise ValueError(f"model.lora.shared_base runs backend=hf only, not backend={backend.name}")
-        start_process(threads, seed)
+        start_process(threads, seed, model_cfg.device)
         self.model, tokenizer = load_policy_model(model_path, model_cfg, adapters=ROLES)
         self.roles: dict[str, PolicyWorker] = {}
         for i, role in enumerate(ROLES):
