@@ -20,7 +20,6 @@ from selfplay.instruments.config import InstrumentsConfig
 from selfplay.rl.config import AlgoConfig
 from selfplay.sources import LABEL_SOURCES, PROBLEM_SOURCES
 from selfplay.tasks import TASKS
-from selfplay.tasks.eval_sets import EVAL_SETS
 from selfplay.tasks.code_sandbox import SandboxSettings
 from selfplay.toyworld.build import ToyWorldConfig
 
@@ -209,7 +208,6 @@ def validate(cfg: Config) -> None:
     if sp.proposer_update_every < 0 or sp.solver_update_every < 0:
         bad("selfplay.*_update_every", (sp.proposer_update_every, sp.solver_update_every), "must be >= 0")
     TASKS.check(cfg.task.name, "task.name")
-    EVAL_SETS.check(cfg.task.eval_set, "task.eval_set")
     cur = cfg.curriculum
     REWARDS.check(cur.reward, "curriculum.reward")
     hi = cur.band_max_agree if cur.band_max_agree is not None else sp.attempts_per_problem

@@ -172,8 +172,10 @@ def _overlap(r: pd.Series) -> list[str]:
     n = r.get("overlap_words")
     if is_missing(n):
         return []
+    if n == 0:
+        return ["benchmark overlap: no word in common with any prompt: clean"]
     verdict = f"contaminated (>= {NGRAM})" if n >= NGRAM else f"clean (< {NGRAM})"
-    return [f"benchmark overlap: {int(n)} words in a row shared with {_cell(r.get('overlap_with')) or '—'}: {verdict}"]
+    return [f"benchmark overlap: {int(n)} words in a row shared with {_cell(r.get('overlap_with'))}: {verdict}"]
 
 
 def _attempts_text(attempts: pd.DataFrame, header: bool) -> list[str]:
