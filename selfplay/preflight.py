@@ -227,7 +227,31 @@ def _check_task(cfg: Config) -> list[BadSetting]:
             out.append(BadSetting(key.split("=")[0], _value_at(cfg, key.split("=")[0]), why))
         else:
             out += _check_sandbox(task)
+            out += _check_eval_set(t, task)
     return out
+
+
+def _check_eval_set(t, task) -> list[BadSetting]:
+    """The held-out set exists for this task, its package is installed, and it has
+    ``task.eval_size`` problems (loading it here: a HumanEval file of 164 problems)."""
+    from selfplay.tasks.code import CodeTask
+    from selfplay.tasks.eval_sets import REQUIRES
+
+    if not isinstance(task, CodeTask):
+        if t.eval_set != "builtin":
+            return [BadSetting("task.eval_set", t.eval_set, f"task {t.name} has only its own held-out set", "builtin")]
+        return _range("task.eval_size", t.eval_size, t.eval_size == 0, "0", "only task.eval_set=humaneval reads it")
+    if t.eval_set in REQUIRES:
+        module, install = REQUIRES[t.eval_set]
+        if not _installed(module):
+            return [BadSetting("task.eval_set", t.eval_set, f"the {module} package is not installed",
+                               f"builtin, or install it: {install}")]
+    try:
+        task.eval_problems()
+    except ValueError as e:
+        key, _, why = str(e).partition(": ")
+        return [BadSetting(key, _value_at(t, key.removeprefix("task.")), why)]
+    return []
 
 
 def _check_sandbox(task) -> list[BadSetting]:

@@ -9,7 +9,8 @@ run in the sandbox):
 - ``--mode chat`` (as EvalPlus runs instruction models): the prompt goes in a user turn
   asking for the complete function in a ```python block; the last such block
   (``verifiers.code.program.extract_program``) is appended after the prompt, so its ``def``
-  replaces the stub.
+  replaces the stub. This protocol is the code tasks' HumanEval held-out set's
+  (``selfplay.tasks.humaneval``: ``INSTRUCTION``, ``as_completion``), imported from there.
 
     python experiments/humaneval_smollm2/run.py --mode chat --out experiments/humaneval_smollm2/chat.jsonl
 """
@@ -24,13 +25,12 @@ from pathlib import Path
 import torch
 
 from agents.models import encode_prompts, load_model, resolve_gguf, resolve_path
+from selfplay.tasks.humaneval import INSTRUCTION, as_completion
 from verifiers.code.humaneval import load_problems, score_completions
 from verifiers.code.program import extract_program
 from verifiers.sandbox import make_executor
 
 STOP = ["\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\n#"]
-INSTRUCTION = ("Complete the following Python function. Write the complete function, with its imports, "
-               "in one ```python code block.\n\n```python\n{prompt}```")
 
 
 def cut(completion: str) -> str:
@@ -53,10 +53,7 @@ def generate(model, tokenizer, prompts: list[str], max_new_tokens: int, batch: i
 
 
 def to_completion(text: str, chat: bool) -> str:
-    if not chat:
-        return cut(text)
-    program = extract_program(text)
-    return "\n" + program if program else ""
+    return as_completion(extract_program(text)) if chat else cut(text)
 
 
 def main() -> None:

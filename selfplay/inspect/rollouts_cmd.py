@@ -6,6 +6,8 @@ import shutil
 
 import pandas as pd
 
+from selfplay.contamination import NGRAM
+
 from .problems import ProblemView, link_problems
 from .rollouts import RolloutQuery, load_rollouts, rollout_files
 from .rundir import open_run
@@ -159,9 +161,21 @@ def _proposal_text(r: pd.Series) -> list[str]:
         "prompt:", _indent(r.get("prompt")),
         "completion:", _indent(r.get("completion")),
         "parsed problem:", _indent(r.get("parsed")),
+        *_overlap(r),
         *_blocks(r, [("tests / inputs", "details"), ("majority", "majority_answer"), ("label", "label"),
                      ("ground truth", "ground_truth")]),
     ]
+
+
+def _overlap(r: pd.Series) -> list[str]:
+    """The contamination check's result (selfplay/contamination.py), where the run made one."""
+    n = r.get("overlap_words")
+    if is_missing(n):
+        return []
+    if n == 0:
+        return ["benchmark overlap: no word in common with any prompt: clean"]
+    verdict = f"contaminated (>= {NGRAM})" if n >= NGRAM else f"clean (< {NGRAM})"
+    return [f"benchmark overlap: {int(n)} words in a row shared with {_cell(r.get('overlap_with'))}: {verdict}"]
 
 
 def _attempts_text(attempts: pd.DataFrame, header: bool) -> list[str]:

@@ -57,6 +57,11 @@ class Task(Protocol):
     # ``equivalent(a, b) -> bool`` (what their judge votes with; labels=teacher/oracle match
     # answers with it). Code tasks judge by running programs and have neither.
 
+    # Optional, where the held-out set is a named benchmark (code tasks, task.eval_set=humaneval):
+    # ``eval_benchmark: str | None`` (its name: the evaluation repeats its metrics under
+    # eval/<name>/) and ``benchmark_prompts() -> dict[str, str]`` (what proposals are checked
+    # for overlap with, selfplay/contamination.py).
+
     # Optional, for problem_source=scripted: ``sample_problems(rng: random.Random, n: int,
     # level_mix: dict[int, float]) -> list[Problem]``, n problems at levels drawn by the
     # weights (an empty mix: every level equally), ValueError for a level it cannot make.

@@ -10,6 +10,11 @@ scores passed / total (0 without a program). The proposer's reward reads the mea
 (SQLM: 1 iff 0 < mean < 1; selfplay/curriculum/rewards.py). The tests are the label: they
 are not ground truth (a proposer can be wrong), so ``correct`` is known only on the held-out
 problems, whose reference tests are ``ground_truth``.
+
+The held-out set is a registered choice (``task.eval_set``, selfplay/tasks/eval_sets.py):
+the project's own problems, or HumanEval, whose problems are prompted and judged by
+selfplay/tasks/humaneval.py (in the same sandbox) and whose metrics the evaluation also logs
+under ``eval/humaneval/`` (``eval_benchmark``).
 """
 
 from __future__ import annotations
@@ -18,9 +23,11 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from selfplay.tasks.base import ParsedProposal, Problem
-from selfplay.tasks.code_eval import LEVELS, eval_set
+from selfplay.tasks import humaneval
+from selfplay.tasks.code_eval import LEVELS
 from selfplay.tasks.code_sandbox import LazyExecutor, SandboxSettings
-from selfplay.tasks.code_text import CodeProblem, cut_proposal, solver_prompt, statement_problem
+from selfplay.tasks.code_text import NO_PROGRAM, CodeProblem, cut_proposal, solver_prompt, statement_problem
+from selfplay.tasks.eval_sets import EVAL_SETS
 from selfplay.tasks.verdicts import Verdicts
 from verifiers.code.io_tests import TestLimits, format_test, parse_tests
 from verifiers.code.program import extract_program
@@ -47,6 +54,8 @@ class CodeTask:
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)
     eval_per_level: int = 64
     eval_levels: list[int] = field(default_factory=list)
+    eval_set: str = "builtin"  # a name in EVAL_SETS: builtin | humaneval
+    eval_size: int = 0  # humaneval: its first eval_size problems (0: all)
     name: str = "code"
     heading = "Tests"
     prompts: ClassVar[dict[str, str]] = PROMPTS
@@ -57,6 +66,9 @@ class CodeTask:
         self.eval_levels = list(self.eval_levels) or list(LEVELS)
         if bad := set(self.eval_levels) - set(LEVELS):
             raise ValueError(f"task.eval_levels: unknown {sorted(bad)}; {self.name} has levels {LEVELS}")
+        EVAL_SETS.check(self.eval_set, "task.eval_set")
+        if self.eval_size < 0 or (self.eval_size and self.eval_set == "builtin"):
+            raise ValueError("task.eval_size: must be >= 0, and 0 with eval_set=builtin (sized by eval_per_level)")
         if not 1 <= self.tests_per_problem <= TestLimits().max_tests:
             raise ValueError(f"task.tests_per_problem: must be in [1, {TestLimits().max_tests}]")
         if bad_sandbox := self.sandbox.problems():
@@ -83,10 +95,31 @@ class CodeTask:
             return ParsedProposal(None, f"tests: {parsed.invalid_reason}")
         return ParsedProposal(CodeProblem(statement, tests=parsed.tests))
 
+    @property
+    def eval_benchmark(self) -> str | None:
+        """A named benchmark held out (its metrics also go under ``eval/<name>/``); None: the builtin set."""
+        return None if self.eval_set == "builtin" else self.eval_set
+
+    def benchmark_prompts(self) -> dict[str, str]:
+        """The benchmark's prompts by name, for the contamination check (all of them, not the subset)."""
+        return {p.task_id: p.text for p in humaneval.all_problems()} if self.eval_set == "humaneval" else {}
+
     def solver_prompt(self, problem: Problem) -> str:
+        if isinstance(problem, humaneval.HumanEvalProblem):
+            return humaneval.solver_prompt(problem)
         return solver_prompt(problem.text)
 
     def judge(self, problems: list[Problem], completions: list[list[str]], *, min_majority: int) -> list[Verdicts]:
+        """HumanEval's held-out problems by their own tests; proposed (and builtin) ones by the task's rule.
+        A batch is one or the other: the step judges proposals, the evaluation the held-out set."""
+        benchmark = [isinstance(p, humaneval.HumanEvalProblem) for p in problems]
+        if any(benchmark):
+            if not all(benchmark):
+                raise ValueError("a judge batch mixes HumanEval problems with others")
+            return humaneval.judge(self.executor.get(), problems, completions)  # type: ignore[arg-type]
+        return self._judge_proposed(problems, completions, min_majority)
+
+    def _judge_proposed(self, problems: list[Problem], completions: list[list[str]], min_majority: int) -> list[Verdicts]:
         """Every program on every test of its problem, in one sandbox batch."""
         programs = [[extract_program(c) for c in group] for group in completions]
         jobs = [Program(src, t.stdin) for p, group in zip(problems, programs, strict=True)
@@ -100,7 +133,7 @@ class CodeTask:
         return out
 
     def eval_problems(self) -> list[Problem]:
-        return list(eval_set(self.eval_per_level, self.eval_levels))
+        return list(EVAL_SETS.get(self.eval_set, "task.eval_set")(self))
 
     def features(self, problem: Problem) -> dict:
         return {} if problem.level is None else {"level": problem.level}
@@ -127,7 +160,7 @@ def _graded(problem, programs, outcomes: list[list[TestOutcome] | None]) -> Verd
 
 def _report(problem, outcomes: list[TestOutcome] | None) -> str:
     if outcomes is None:
-        return "no program (no closed ```python block)"
+        return NO_PROGRAM
     lines = []
     for k, (t, o) in enumerate(zip(problem.tests, outcomes), start=1):
         line = f"test {k}: {o.reason}"
@@ -141,4 +174,5 @@ def _report(problem, outcomes: list[TestOutcome] | None) -> str:
 
 def make(cfg) -> CodeTask:
     return CodeTask(topics=list(cfg.topics), tests_per_problem=cfg.tests_per_problem, sandbox=cfg.sandbox,
-                    eval_per_level=cfg.eval_per_level, eval_levels=list(cfg.eval_levels))
+                    eval_per_level=cfg.eval_per_level, eval_levels=list(cfg.eval_levels), eval_set=cfg.eval_set,
+                    eval_size=cfg.eval_size)

@@ -58,3 +58,8 @@ def eval_set(per_level: int, levels: list[int]) -> list[CodeProblem]:
             out.append(CodeProblem(statement, "\n".join(format_test(t) for t in tests), lvl,
                                    tests=tests, inputs=tuple(inputs)))
     return out
+
+
+def builtin_set(task) -> list[CodeProblem]:
+    """``task.eval_set=builtin``: this module's problems, as the task's eval settings pick them."""
+    return eval_set(task.eval_per_level, task.eval_levels)

@@ -9,6 +9,7 @@ vote is the answer tasks' (``has_majority``: a unique largest cluster of at leas
 ``selfplay.min_majority``); solver score 1 for a program in it (it agrees with the majority
 on every input), else 0; the agreement rate feeds the curriculum as for any vote. Held-out
 problems carry reference outputs: ``correct`` is a program matching them on every input.
+HumanEval's problems (``task.eval_set=humaneval``) are graded by their own tests, as in ``code``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import ClassVar
 
 from selfplay.tasks.base import ParsedProposal, Problem
 from selfplay.tasks.code import CodeTask
-from selfplay.tasks.code_text import CodeProblem
+from selfplay.tasks.code_text import NO_PROGRAM, CodeProblem
 from selfplay.tasks.verdicts import Verdicts, has_majority
 from verifiers.code.cluster import IOClusters, cluster_outcomes, outcome
 from verifiers.code.io_tests import TestLimits, escape, stdin_for, unescape
@@ -63,7 +64,7 @@ class CodeIOTask(CodeTask):
             return ParsedProposal(None, f"inputs: {why}")
         return ParsedProposal(CodeProblem(statement, inputs=inputs))
 
-    def judge(self, problems: list[Problem], completions: list[list[str]], *, min_majority: int) -> list[Verdicts]:
+    def _judge_proposed(self, problems: list[Problem], completions: list[list[str]], min_majority: int) -> list[Verdicts]:
         """Every program on every input of its problem, in one sandbox batch, then a vote."""
         programs = [[extract_program(c) for c in group] for group in completions]
         jobs = [Program(src, stdin_for(i)) for p, group in zip(problems, programs, strict=True)
@@ -107,7 +108,7 @@ def _voted(problem: CodeProblem, programs, runs, clusters: IOClusters, min_major
 
 def _report(problem: CodeProblem, runs, out: tuple[str, ...] | None, cluster: int) -> str:
     if runs is None:
-        return "no program (no closed ```python block)"
+        return NO_PROGRAM
     if out is None:
         failed = next((k, r) for k, r in enumerate(runs, start=1) if not r.ok)
         k, r = failed
@@ -119,4 +120,5 @@ def _report(problem: CodeProblem, runs, out: tuple[str, ...] | None, cluster: in
 
 def make(cfg) -> CodeIOTask:
     return CodeIOTask(topics=list(cfg.topics), tests_per_problem=cfg.tests_per_problem, sandbox=cfg.sandbox,
-                      eval_per_level=cfg.eval_per_level, eval_levels=list(cfg.eval_levels))
+                      eval_per_level=cfg.eval_per_level, eval_levels=list(cfg.eval_levels), eval_set=cfg.eval_set,
+                      eval_size=cfg.eval_size)

@@ -18,6 +18,7 @@ from verifiers.code.io_tests import IOTest, escape, format_test
 
 MAX_SCAN_CHARS = 8_000
 MAX_STATEMENT_CHARS = 2_000
+NO_PROGRAM = "no program (no closed ```python block)"  # a judge's account of a reply without one
 _PROBLEM_LABEL = re.compile(r"^[ \t#*]*problem(?:[ \t]+statement)?[ \t*]*:[ \t*]*", re.IGNORECASE | re.MULTILINE)
 _FENCE = re.compile(r"^[ \t]*`{3,}")
 _LIST_MARKER = re.compile(r"^[ \t]*(?:\d+[.)]|[-*])[ \t]+")

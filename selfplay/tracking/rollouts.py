@@ -41,6 +41,10 @@ class RolloutRecord:
     # What the task's judge saw, readable (None for answer tasks). Code tasks: proposer: the
     # parsed tests (or inputs); solver: each test's result on the program.
     details: str | None = None
+    # Proposer, where the held-out set is a benchmark (selfplay/contamination.py): the longest
+    # run of words the problem shares with one of its prompts, and that prompt (HumanEval/12)
+    overlap_words: int | None = None
+    overlap_with: str | None = None
 
 
 SCHEMA = pa.schema(
@@ -52,6 +56,7 @@ SCHEMA = pa.schema(
         ("majority_answer", pa.string()), ("ground_truth", pa.string()), ("correct", pa.bool_()),
         ("level", pa.int64()), ("prompt_tokens", pa.int64()), ("completion_tokens", pa.int64()),
         ("source", pa.string()), ("label", pa.string()), ("details", pa.string()),
+        ("overlap_words", pa.int64()), ("overlap_with", pa.string()),
     ]
 )
 assert SCHEMA.names == [f.name for f in fields(RolloutRecord)]

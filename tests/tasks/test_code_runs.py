@@ -1,5 +1,7 @@
 """The code task end to end (slow): SmolLM2-135M writes programs for 2 steps through the
-Hydra app and Ray, the programs run in the sandbox, and the rollouts render.
+Hydra app and Ray, the programs run in the sandbox, the held-out evaluation is HumanEval's
+first problem (the experiment's eval_set, cut to 1), a proposal copied from a HumanEval
+docstring is flagged as contaminated, and the rollouts render.
 
 The problems are replayed from a hand-written run (problem_source=replay): SmolLM2-135M
 rarely writes a proposal in the required format, and this test is about the solver's
@@ -20,21 +22,26 @@ pytestmark = pytest.mark.slow
 
 PROPOSAL = ("Problem: Read an integer n from standard input and print n + 1.\nTests:\n"
             "1 ||| 2\n5 ||| 6\n-3 ||| -2\n10 ||| 11\n0 ||| 1")
+# HumanEval/0's docstring (18 words in a row), with stdin tests
+COPIED = ("Problem: Check if in given list of numbers, are any two numbers closer to each other than given "
+          "threshold. Read the threshold, then the numbers on one line; print True or False.\nTests:\n"
+          "0.5\\n1.0 2.0 3.0 ||| False\n0.3\\n1.0 2.8 3.0 ||| True\n1\\n1 5 ||| False\n1\\n1 1.5 ||| True\n"
+          "0.1\\n5 ||| False")
 TINY = [
     "experiment=cpu_smollm2_code", "problem_source=replay", "selfplay.topics_per_step=1",
-    "selfplay.proposals_per_topic=2", "selfplay.attempts_per_problem=2", "task.eval_levels=[1]",
-    "task.eval_per_level=1", "eval_samples=1", "task.max_answer_tokens=96", "cluster.torch_threads=1",
+    "selfplay.proposals_per_topic=2", "selfplay.attempts_per_problem=2", "task.eval_size=1",
+    "eval_samples=1", "task.max_answer_tokens=96", "cluster.torch_threads=1",
     "logging.progress=false",
 ]
 
 
 def _replayed_run(path):
-    record = RolloutRecord(step=1, role="proposer", group_id="s1-t0", sample_idx=0, topic="stdin_program",
-                           prompt="", completion=PROPOSAL, parsed=None, valid=True, invalid_reason=None, reward=0.0,
-                           advantage=0.0, trained=False, agreement=None, majority_answer=None, ground_truth=None,
-                           correct=None, level=None, prompt_tokens=0, completion_tokens=0, source="hand",
-                           label=None)
-    write_rollouts(path, 1, [record])
+    records = [RolloutRecord(step=1, role="proposer", group_id="s1-t0", sample_idx=k, topic="stdin_program",
+                             prompt="", completion=text, parsed=None, valid=True, invalid_reason=None, reward=0.0,
+                             advantage=0.0, trained=False, agreement=None, majority_answer=None, ground_truth=None,
+                             correct=None, level=None, prompt_tokens=0, completion_tokens=0, source="hand",
+                             label=None) for k, text in enumerate([PROPOSAL, COPIED])]
+    write_rollouts(path, 1, records)
     return path
 
 
@@ -46,6 +53,12 @@ def test_code_task_runs_two_steps_on_smollm2_and_its_rollouts_render(tmp_path):
     rows = read_metrics(run_dir)
     assert [r["step"] for r in rows] == [0, 1, 2]
     assert "eval/solver_pass@1" in rows[0] and "train/solver/loss" in rows[1]
+    for row in (rows[0], rows[2]):  # HumanEval at step 0 and at the end
+        assert row["eval/humaneval/problems"] == 1
+        assert {"eval/humaneval/pass@1", "eval/humaneval/greedy_pass@1"} <= set(row)
+    assert rows[1]["contamination/humaneval_rate"] == 0.5 and rows[1]["contamination/humaneval_flagged"] == 1
+    proposer = pd.read_parquet(run_dir / "rollouts" / "step_000001.parquet").query("role == 'proposer'")
+    assert max(zip(proposer.overlap_words, proposer.overlap_with)) == (18, "HumanEval/0")
     solver = pd.read_parquet(run_dir / "rollouts" / "step_000001.parquet").query("role == 'solver'")
     assert len(solver) == 2 * 2
     # every attempt was judged: a program's per-test results, or no program at all
@@ -56,3 +69,4 @@ def test_code_task_runs_two_steps_on_smollm2_and_its_rollouts_render(tmp_path):
                            cwd=REPO, capture_output=True, text=True, timeout=120)
     assert shown.returncode == 0, shown.stderr
     assert "tests / inputs:\n    1 ||| 2\n    5 ||| 6\n" in shown.stdout and "  results:\n" in shown.stdout
+    assert "benchmark overlap: 18 words in a row shared with HumanEval/0: contaminated (>= 13)" in shown.stdout
