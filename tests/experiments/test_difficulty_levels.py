@@ -32,11 +32,15 @@ def sweep(tmp_path):
     for num, (arm, seed, gain) in enumerate([("level_1", 0, 0.00), ("level_1", 1, 0.02),
                                              ("level_2", 0, 0.05), ("level_2", 1, 0.07)]):
         _job(tmp_path, num, arm, seed, gain)
+    running = tmp_path / "4"  # a job still running: evaluated at step 0 only
+    write_hydra(running, ["seed=2", "+arm=level_2", "steps=2"])
+    write_metrics(running, [_eval(0.3, 0, 0.0), {"step": 1, "train/solver/loss": 0.1}])
     return tmp_path
 
 
 def test_load_arms_gains_and_signals(sweep):
-    one, two = load_arms(sweep)
+    (one, two), left_out = load_arms(sweep)
+    assert [j.run.path.name for j in left_out] == ["4"]
     assert [arm_name(one.label), arm_name(two.label)] == ["level_1", "level_2"]
     assert [s.seed for s in two.seeds] == ["0", "1"] and {s.last_step for s in two.seeds} == {2}
     assert two.seeds[1].gains[OVERALL] == pytest.approx(0.07)
@@ -59,7 +63,8 @@ def test_table_cli_writes_the_tables(sweep, tmp_path, capsys):
     out = tmp_path / "tables.md"
     assert main([str(sweep), "--out", str(out)]) == 0
     text = out.read_text()
-    assert text.strip() == capsys.readouterr().out.strip()
+    printed = capsys.readouterr()
+    assert text.strip() == printed.out.strip() and "left out" in printed.err and "4 (+arm=level_2" in printed.err
     # level_k's gain is k times the overall one in the synthetic runs; points, mean ± std over 2 seeds
     assert "| level_2 | 2 | 2 | +6.0 ± 1.4 | +12.0 ± 2.8 | +18.0 ± 4.2 | +24.0 ± 5.7 | +6.0 ± 1.4 |" in text
     # label accuracy 1 then 0 over the seeds; only the trained-on level has a signal

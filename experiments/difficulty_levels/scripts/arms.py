@@ -51,8 +51,17 @@ def seed_result(job: Job, name: str = "pass@1") -> SeedResult:
     return SeedResult(job.seed or "", last, g, {s.level: s for s in level_signals(job.run)})
 
 
-def load_arms(sweep_dir: str | Path, name: str = "pass@1") -> list[Arm]:
-    """Arms in sweep order; jobs without metrics are left out."""
-    groups = group_jobs([j for j in load_jobs(sweep_dir) if j.metrics is not None])
+def _evaluated(job: Job) -> bool:
+    """Whether the job has an evaluation after step 0 (a job still running or killed early has not)."""
+    if job.metrics is None or "eval/solver_pass@1" not in job.metrics:
+        return False
+    return bool((_evals(job.metrics, "eval/solver_pass@1").index > 0).any())
+
+
+def load_arms(sweep_dir: str | Path, name: str = "pass@1") -> tuple[list[Arm], list[Job]]:
+    """(arms in sweep order, jobs left out: no evaluation after step 0)."""
+    jobs = load_jobs(sweep_dir)
+    groups = group_jobs([j for j in jobs if _evaluated(j)])
     common = common_overrides(list(groups))
-    return [Arm(setting_label(s, common), [seed_result(j, name) for j in jobs]) for s, jobs in groups.items()]
+    arms = [Arm(setting_label(s, common), [seed_result(j, name) for j in members]) for s, members in groups.items()]
+    return arms, [j for j in jobs if not _evaluated(j)]

@@ -75,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", default="pass@1", help="eval metric per level: pass@1, greedy, maj@4")
     p.add_argument("--out", type=Path, help="also write the tables to this markdown file")
     args = p.parse_args(argv)
-    arms = load_arms(args.sweep_dir, args.name)
+    arms, left_out = load_arms(args.sweep_dir, args.name)
+    if left_out:
+        names = ", ".join(f"{j.run.path.name} ({' '.join(j.setting)} seed={j.seed})" for j in left_out)
+        print(f"left out, no evaluation after step 0 (running or stopped early): {names}\n", file=sys.stderr)
     text = "\n".join([
         f"Gain in held-out {args.name} (points, last evaluation minus step 0; mean ± std over seeds):\n",
         gain_table(arms, args.name),
