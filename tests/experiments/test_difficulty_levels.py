@@ -18,7 +18,7 @@ def _job(sweep, num: int, arm: str, seed: int, gain: float) -> None:
     run = sweep / str(num)
     write_hydra(run, [f"seed={seed}", f"+arm={arm}", "steps=2"])
     write_metrics(run, [_eval(0.3 + 0.01 * seed, 0, 0.0), {"step": 1, "train/solver/loss": 0.1},
-                        _eval(0.3 + 0.01 * seed, 2, gain)])
+                        _eval(0.3 + 0.01 * seed, 1, gain / 2), _eval(0.3 + 0.01 * seed, 2, gain)])
     level = int(arm[-1])
     solver = [{"step": 1, "role": "solver", "group_id": "s1-t0-p0", "sample_idx": j, "valid": True,
                "level": level, "reward": r, "label": "4"} for j, r in enumerate([1.0, 1.0, 0.0, 0.0])]
@@ -72,3 +72,10 @@ def test_table_cli_writes_the_tables(sweep, tmp_path, capsys):
     assert "| level_2 − level_1 | +5.0 ± 1.4 [+3.0, +7.0] |" in text
     assert "| level_1 − zero | +1.0 ± 1.0 [+0.0, +2.0] |" in text
     assert "level_4 − zero" not in text  # contrasts of arms the sweep lacks are left out
+
+
+def test_gains_at_an_earlier_evaluation(sweep):
+    (_, two), left_out = load_arms(sweep, step=1)
+    assert [s.last_step for s in two.seeds] == [1, 1] and two.seeds[1].gains[OVERALL] == pytest.approx(0.035)
+    assert [j.run.path.name for j in left_out] == ["4"]
+    assert load_arms(sweep, step=3)[0] == []  # nobody evaluated there

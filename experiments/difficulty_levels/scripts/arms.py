@@ -19,8 +19,8 @@ METRICS = {**{f"level_{k}": f"eval/level_{k}/{{name}}" for k in LEVELS}, OVERALL
 @dataclass(frozen=True)
 class SeedResult:
     seed: str
-    last_step: int
-    gains: dict[str, float]  # column (level_k, overall) -> final minus base
+    last_step: int  # the evaluation the gains are read at
+    gains: dict[str, float]  # column (level_k, overall) -> that evaluation minus step 0
     signals: dict[int, LevelSignal]  # trained-on level -> its signal
 
 
@@ -34,34 +34,39 @@ def _evals(df: pd.DataFrame, col: str) -> pd.Series:
     return df.set_index("step")[col].dropna()
 
 
-def gains(df: pd.DataFrame, name: str = "pass@1") -> tuple[int, dict[str, float]]:
-    """(last evaluated step, column -> last evaluation minus the step-0 one)."""
-    out, last = {}, 0
+def gains(df: pd.DataFrame, name: str = "pass@1", step: int | None = None) -> tuple[int, dict[str, float]]:
+    """(evaluated step, column -> that evaluation minus the step-0 one); step None: the last one."""
+    out, at = {}, 0
     for column, template in METRICS.items():
         series = _evals(df, template.format(name=name))
         if 0 not in series.index:
             raise ValueError(f"{template.format(name=name)}: no step-0 evaluation")
-        last = int(series.index.max())
-        out[column] = float(series.iloc[-1] - series.loc[0])
-    return last, out
+        at = int(series.index.max()) if step is None else step
+        out[column] = float(series.loc[at] - series.loc[0])
+    return at, out
 
 
-def seed_result(job: Job, name: str = "pass@1") -> SeedResult:
-    last, g = gains(job.metrics, name)
-    return SeedResult(job.seed or "", last, g, {s.level: s for s in level_signals(job.run)})
+def seed_result(job: Job, name: str = "pass@1", step: int | None = None) -> SeedResult:
+    """Gains at `step` (None: the last evaluation); the training signal over steps 1..step."""
+    at, g = gains(job.metrics, name, step)
+    return SeedResult(job.seed or "", at, g, {s.level: s for s in level_signals(job.run, last_step=at)})
 
 
-def _evaluated(job: Job) -> bool:
-    """Whether the job has an evaluation after step 0 (a job still running or killed early has not)."""
+def _evaluated(job: Job, step: int | None) -> bool:
+    """Whether the job was evaluated at `step` (None: at any step after 0; a job still running or
+    killed early may not have been)."""
     if job.metrics is None or "eval/solver_pass@1" not in job.metrics:
         return False
-    return bool((_evals(job.metrics, "eval/solver_pass@1").index > 0).any())
+    steps = _evals(job.metrics, "eval/solver_pass@1").index
+    return bool((steps > 0).any()) if step is None else step in steps
 
 
-def load_arms(sweep_dir: str | Path, name: str = "pass@1") -> tuple[list[Arm], list[Job]]:
-    """(arms in sweep order, jobs left out: no evaluation after step 0)."""
+def load_arms(sweep_dir: str | Path, name: str = "pass@1", step: int | None = None) -> tuple[list[Arm], list[Job]]:
+    """(arms in sweep order, jobs left out: not evaluated at `step`, or after step 0 if None)."""
     jobs = load_jobs(sweep_dir)
-    groups = group_jobs([j for j in jobs if _evaluated(j)])
+    kept = [j for j in jobs if _evaluated(j, step)]
+    groups = group_jobs(kept)
     common = common_overrides(list(groups))
-    arms = [Arm(setting_label(s, common), [seed_result(j, name) for j in members]) for s, members in groups.items()]
-    return arms, [j for j in jobs if not _evaluated(j)]
+    arms = [Arm(setting_label(s, common), [seed_result(j, name, step) for j in members])
+            for s, members in groups.items()]
+    return arms, [j for j in jobs if j not in kept]

@@ -1,6 +1,6 @@
 """The difficulty_levels study's tables, regenerated from the multirun's run directories.
 
-    python experiments/difficulty_levels/scripts/table.py SWEEP_DIR [--name pass@1] [--out FILE.md]
+    python experiments/difficulty_levels/scripts/table.py SWEEP_DIR [--name pass@1] [--step N] [--out FILE.md]
 
 Prints (markdown) the gain in held-out accuracy per level and overall per arm, the training
 signal per trained-on level (label accuracy, reward variance), and the pre-set contrasts of
@@ -43,7 +43,7 @@ def _mean_std(xs: list[float], scale: float = 1.0, signed: bool = False) -> str:
 
 
 def gain_table(arms: list[Arm], name: str) -> str:
-    headers = ["arm", "seeds", "last step"] + list(METRICS)
+    headers = ["arm", "seeds", "step"] + list(METRICS)
     rows = [[arm_name(a.label), str(len(a.seeds)), "/".join(sorted({str(s.last_step) for s in a.seeds}))]
             + [_mean_std([s.gains[c] for s in a.seeds], 100.0, signed=True) for c in METRICS] for a in arms]
     return markdown_table(headers, rows, right=set(range(1, len(headers))))
@@ -73,16 +73,19 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("sweep_dir")
     p.add_argument("--name", default="pass@1", help="eval metric per level: pass@1, greedy, maj@4")
+    p.add_argument("--step", type=int, help="read the evaluation at this step (default: each job's last)")
     p.add_argument("--out", type=Path, help="also write the tables to this markdown file")
     args = p.parse_args(argv)
-    arms, left_out = load_arms(args.sweep_dir, args.name)
+    arms, left_out = load_arms(args.sweep_dir, args.name, args.step)
     if left_out:
         names = ", ".join(f"{j.run.path.name} ({' '.join(j.setting)} seed={j.seed})" for j in left_out)
-        print(f"left out, no evaluation after step 0 (running or stopped early): {names}\n", file=sys.stderr)
+        at = "after step 0" if args.step is None else f"at step {args.step}"
+        print(f"left out, no evaluation {at} (running or stopped early): {names}\n", file=sys.stderr)
     text = "\n".join([
-        f"Gain in held-out {args.name} (points, last evaluation minus step 0; mean ± std over seeds):\n",
+        f"Gain in held-out {args.name} (points, the evaluation at the step shown minus step 0; "
+        "mean ± std over seeds):\n",
         gain_table(arms, args.name),
-        "Training signal per trained-on level (all steps; mean ± std over seeds):\n",
+        "Training signal per trained-on level (steps 1 to the step shown; mean ± std over seeds):\n",
         signal_table(arms),
         f"Contrasts of the overall {args.name} gain (points):\n",
         contrast_table(arms),
