@@ -38,7 +38,8 @@ def _mean_std(xs: list[float], scale: float = 1.0, signed: bool = False) -> str:
         return "—"
     m, s = mean(xs), (stdev(xs) if len(xs) > 1 else float("nan"))
     if scale != 1.0:
-        return f"{m:+.1f} ± {s:.1f}" if signed else f"{m:.1f} ± {s:.1f}"
+        text = f"{m:+.1f}" if signed else f"{m:.1f}"
+        return text if s != s else f"{text} ± {s:.1f}"  # a lone seed has no std
     return fmt_mean_std(m, s)
 
 
