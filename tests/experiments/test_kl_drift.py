@@ -35,8 +35,8 @@ def _sweeps(root: Path, swap_phase2: bool = False) -> tuple[Path, Path]:
         gain = 0.1 - 2 * drift  # less drift, more learning: the claim, exactly
         pkl = KLS[1 - KLS.index(kl)] if swap_phase2 else kl
         write_hydra(two / str(num), ["+phase=second", f"seed={seed}", f"algo.kl_loss_coef={pkl:g}"])
-        write_metrics(two / str(num), [_eval(0, 0.55, 0.21, 0.0), _eval(2, 0.54, 0.21 + gain / 2),
-                                       _eval(4, 0.53, 0.21 + gain)])
+        write_metrics(two / str(num), [_eval(0, 0.55, 0.21, 0.0), _eval(2, 0.54, 0.21 + gain / 2, 0.01),
+                                       _eval(4, 0.53, 0.21 + gain, 3 * drift)])
     running = two / "4"  # a phase-2 job without its phase 1 and evaluated at step 0 only
     write_hydra(running, ["+phase=second", "seed=2", "algo.kl_loss_coef=0"])
     write_metrics(running, [_eval(0, 0.5, 0.2)])
@@ -53,7 +53,7 @@ def test_pairs_drift_and_gains(tmp_path):
     assert p.p2_steps == (2, 4) and p.p2_gain == pytest.approx(0.1 - 0.042)
     assert p.p2_gain_mid == pytest.approx((0.1 - 0.042) / 2)
     assert p.p2_auc == pytest.approx(0.75 * (0.1 - 0.042))
-    assert p.p2_gain_known == pytest.approx(-0.02)
+    assert p.p2_gain_known == pytest.approx(-0.02) and p.p2_drift_kl == pytest.approx(0.063)
 
 
 def test_mismatched_phases_are_refused(tmp_path):
@@ -80,7 +80,8 @@ def test_table_cli(tmp_path, capsys):
     assert plot.stat().st_size > 0
     # KL 0: drift 0.020 and 0.021; phase-2 gain 0.1 - 2 * drift = 6.0 and 5.8 points
     assert ("| 0 | 2 | 0.0205 ± 0.0007 | 0.205 ± 0.007 | +5.0 ± 0.0 | +1.0 ± 0.0 | +2.9 ± 0.1 | +5.9 ± 0.1 | +4.4 ± 0.1 "
-            "| -2.0 ± 0.0 | +2.0 ± 0.1 |") in text
+            "| -2.0 ± 0.0 | +2.0 ± 0.1 | 0.0615 ± 0.0021 |") in text
     assert "| p2_gain vs drift_kl | all runs | r = -1.00 [-1.00, -1.00], Spearman -1.00" in text
+    assert "| p2_gain vs p2_drift_kl | all runs | r = -1.00" in text
     assert "| p2_gain vs drift_kl | within arms | r = -1.00 [-1.00, -1.00], Spearman -1.00" in text
     assert "| KL 1 − KL 0 | +3.0 ± 0.1 [+2.8, +3.2] | +1.5 ± 0.1 [+1.4, +1.6] |" in text

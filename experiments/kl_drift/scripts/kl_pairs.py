@@ -32,6 +32,7 @@ class Pair:
     p2_auc: float  # phase 2: mean of the levels 3-4 gain over its evaluations after step 0
     p2_gain_known: float  # phase 2: levels 1-2 pass@1, last evaluation minus step 0 (forgetting)
     p2_gain_overall: float  # phase 2: all levels' pass@1, last evaluation minus step 0
+    p2_drift_kl: float  # phase 2, last evaluation: KL to its own anchor (init_reference=phase_start)
 
 
 def _setting(job: Job) -> dict[str, str]:
@@ -75,7 +76,8 @@ def pair(p1: Job, p2: Job, name: str = "pass@1") -> Pair:
                 p1_gain_target=_gain(e1, "target", last1), p2_steps=(mid, last2),
                 p2_gain_mid=_gain(e2, "target", mid), p2_gain=_gain(e2, "target", last2),
                 p2_auc=float(sum(_gain(e2, "target", s) for s in steps2) / len(steps2)),
-                p2_gain_known=_gain(e2, "known", last2), p2_gain_overall=_gain(e2, "overall", last2))
+                p2_gain_known=_gain(e2, "known", last2), p2_gain_overall=_gain(e2, "overall", last2),
+                p2_drift_kl=last_drift(p2.metrics)[0])
 
 
 def _done(job: Job) -> bool:
