@@ -1,0 +1,124 @@
+"""The teacher_strength study's tables, regenerated from the multirun's run directories (and
+the teacher-student KL that scripts/distance.py measured on the builds).
+
+    python experiments/teacher_strength/scripts/teacher_table.py SWEEP_DIR \
+        [--distance distance.json] [--name pass@1] [--step N] [--out FILE.md]
+
+Prints (markdown): each teacher's distance from the student (accuracy gap from the runs'
+role_models.json; KL and greedy disagreement from distance.json), the gain in held-out
+accuracy per arm (per level and overall), the training data's quality per arm (valid-proposal
+rate, label accuracy, labelled share, teacher agreement), the label accuracy and reward
+variance per level, and the pre-set contrasts on the overall gain (difference of means ± its
+standard error, 95% bootstrap over seeds).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "difficulty_levels" / "scripts"))
+
+from arms import OVERALL, Arm  # noqa: E402
+from effects import effect, fmt_points  # noqa: E402
+# The difficulty_levels study's gain and per-level signal tables read the same SeedResults.
+from table import _mean_std, gain_table, signal_table  # noqa: E402
+from teacher_arms import ACCURACY, LABELS, QUALITY, TEACHERS, TeacherArm, load_teacher_arms  # noqa: E402
+
+from selfplay.inspect.textfmt import markdown_table  # noqa: E402
+
+PRESETS = {"weak": "toy_weak", "same": "toy", "strong": "toy_strong", "very_strong": "toy_very_strong"}
+
+
+def contrasts(present: set[str]) -> list[tuple[str, str]]:
+    """(a, b) pairs of arms, a's overall gain minus b's, where both ran: the claim (one notch
+    above vs much stronger), one notch above vs the same, and teacher labels vs majority (and
+    the oracle vs majority) for each teacher."""
+    pairs = [(f"strong_{lab}", f"very_strong_{lab}") for lab in LABELS]
+    pairs += [(f"strong_{lab}", f"same_{lab}") for lab in LABELS]
+    pairs += [(f"{t}_teacher", f"{t}_majority") for t in TEACHERS]
+    pairs += [(f"{t}_oracle", f"{t}_majority") for t in TEACHERS]
+    return [(a, b) for a, b in pairs if a in present and b in present]
+
+
+def load_distance(path: Path | None) -> dict[str, dict]:
+    """preset -> distance.json's row (empty without a file)."""
+    if path is None:
+        return {}
+    return {d["teacher"]: d for d in json.loads(path.read_text())["distances"]}
+
+
+def distance_table(arms: list[TeacherArm], distance: dict[str, dict]) -> str:
+    headers = ["teacher", "preset", "greedy gap", "pass@1 gap", "KL(T‖S)", "KL(S‖T)", "greedy differ"]
+    rows = []
+    for t in TEACHERS:
+        seeds = [s for a in arms if a.teacher == t for s in a.seeds]
+        if not seeds:
+            continue
+        d = distance.get(PRESETS[t], {})
+        gaps = [_mean_std([s.gap[m] for s in seeds], 100.0, signed=True) for m in ACCURACY]
+        kls = [f"{d[k]:.3f}" if k in d else "—" for k in ("kl_teacher_student", "kl_student_teacher", "greedy_disagreement")]
+        rows.append([t, PRESETS[t], *gaps, *kls])
+    return markdown_table(headers, rows, right=set(range(2, len(headers))))
+
+
+def quality_table(arms: list[TeacherArm]) -> str:
+    headers = ["arm", *QUALITY]
+    rows = [[a.name] + [_mean_std([s.quality[k] for s in a.seeds]) for k in QUALITY] for a in arms]
+    return markdown_table(headers, rows, right=set(range(1, len(headers))))
+
+
+def overall_gains(arms: list[TeacherArm]) -> dict[str, list[float]]:
+    return {a.name: [s.result.gains[OVERALL] for s in a.seeds] for a in arms}
+
+
+def contrast_table(arms: list[TeacherArm]) -> str:
+    overall = overall_gains(arms)
+    rows = [[f"{a} − {b}", fmt_points(effect(overall[a], overall[b]))] for a, b in contrasts(set(overall))]
+    return markdown_table(["overall gain, contrast", "points: diff ± se [95% bootstrap]"], rows, right={1})
+
+
+def as_level_arms(arms: list[TeacherArm]) -> list[Arm]:
+    return [Arm(a.name, [s.result for s in a.seeds]) for a in arms]
+
+
+def tables(arms: list[TeacherArm], distance: dict[str, dict], name: str) -> str:
+    return "\n".join([
+        "Teacher minus student (accuracy gaps in points, mean over levels 1-4, from role_models.json; "
+        "KL in nats per answer token on the solver's probe set, from distance.json):\n",
+        distance_table(arms, distance),
+        f"Gain in held-out {name} (points, the evaluation at the step shown minus step 0; mean ± std over seeds):\n",
+        gain_table(as_level_arms(arms), name),
+        "Training data per arm (means over steps 1 to the step shown; mean ± std over seeds):\n",
+        quality_table(arms),
+        "Label accuracy and reward variance per level of the problems trained on (mean ± std over seeds):\n",
+        signal_table(as_level_arms(arms)),
+        f"Contrasts of the overall {name} gain (points):\n",
+        contrast_table(arms),
+    ])
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("sweep_dir")
+    p.add_argument("--distance", type=Path, help="scripts/distance.py's JSON (the KL columns)")
+    p.add_argument("--name", default="pass@1", help="eval metric per level: pass@1, greedy, maj@4")
+    p.add_argument("--step", type=int, help="read the evaluation at this step (default: each job's last)")
+    p.add_argument("--out", type=Path, help="also write the tables to this markdown file")
+    args = p.parse_args(argv)
+    arms, left_out = load_teacher_arms(args.sweep_dir, args.name, args.step)
+    if left_out:
+        names = ", ".join(f"{j.run.path.name} ({' '.join(j.setting)} seed={j.seed})" for j in left_out)
+        print(f"left out, not evaluated after step 0 or at the step asked (running or stopped early): {names}\n",
+              file=sys.stderr)
+    text = tables(arms, load_distance(args.distance), args.name)
+    print(text)
+    if args.out:
+        args.out.write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
