@@ -41,7 +41,7 @@ def _job(sweep: Path, num: int, arm: str, seed: int, gain: float, valid: float) 
     solver = [{"step": 1, "role": "solver", "group_id": "s1-t0-p0", "sample_idx": j, "valid": True,
                "level": 2, "reward": r, "label": "4"} for j, r in enumerate([1.0, 0.0, 0.0, 0.0])]
     proposer = {"step": 1, "role": "proposer", "group_id": "s1-t0", "sample_idx": 0, "valid": True,
-                "level": 2, "label": "4", "correct": True}
+                "level": 2, "label": "4", "ground_truth": "4" if seed == 0 else "5", "correct": True}
     write_rollouts(run, 1, [proposer, *solver])
     roles = {"solver": {"role": "solver", "name": "toy", "path": "x", "base_accuracy": _accuracy(0.0)},
              "proposer": {"role": "proposer", "name": teacher, "path": "y",
@@ -56,7 +56,9 @@ def sweep(tmp_path):
     num = 0
     for arm, gain in jobs:
         for seed in (0, 1):
-            _job(tmp_path / "multirun", num, arm, seed, gain + 0.01 * seed, valid=0.5 if arm.startswith("weak") else 0.9)
+            # the weak teacher's arm in a second multirun, as an arm added later would be
+            sweep = tmp_path / ("multirun_2" if arm.startswith("weak") else "multirun")
+            _job(sweep, num, arm, seed, gain + 0.01 * seed, valid=0.5 if arm.startswith("weak") else 0.9)
             num += 1
     running = tmp_path / "multirun" / str(num)  # a job still running: evaluated at step 0 only
     write_hydra(running, ["seed=2", "+arm=strong_teacher", "steps=2"])
@@ -68,7 +70,7 @@ def sweep(tmp_path):
 
 
 def test_arms_sorted_with_gaps_and_quality(sweep):
-    arms, left_out = load_teacher_arms(sweep / "multirun")
+    arms, left_out = load_teacher_arms([sweep / "multirun", sweep / "multirun_2"])
     assert [a.name for a in arms] == ["weak_teacher", "same_majority", "strong_majority", "strong_teacher",
                                       "very_strong_majority"]
     assert [j.run.path.name for j in left_out] == ["10"]
@@ -93,20 +95,22 @@ def test_split_arm_and_contrasts():
 
 def test_table_cli_writes_the_tables(sweep, capsys):
     out = sweep / "tables.md"
-    assert main([str(sweep / "multirun"), "--distance", str(sweep / "distance.json"), "--out", str(out)]) == 0
+    assert main([str(sweep / "multirun"), str(sweep / "multirun_2"), "--distance", str(sweep / "distance.json"), "--out", str(out)]) == 0
     text = out.read_text()
     printed = capsys.readouterr()
-    assert text.strip() == printed.out.strip() and "left out" in printed.err
+    assert text.strip() == printed.out.strip() and "multirun/10 (+arm=strong_teacher" in printed.err
     assert "| strong | toy_strong | +10.0 ± 0.0 | +5.0 ± 0.0 | 0.250 | 0.300 | 0.100 |" in text
     assert "| same | toy | +0.0 ± 0.0 | +0.0 ± 0.0 | — | — | — |" in text
     assert "| strong_teacher | 2 | 2 | +5.5 ± 0.7 |" in text
     assert "| weak_teacher | 0.750 ± 0.000 | 0.800 ± 0.000 | 0.900 ± 0.000 | 0.600 ± 0.000 |" in text
+    # label accuracy is the label against the ground truth (not the rollouts' `correct`): 1 then 0 over seeds
+    assert "| strong_teacher | 0.000 ± 0.000 | — | — | 1.000 ± 0.000 | 0.500 ± 0.707 | 0.188 ± 0.000 |" in text
     assert "| strong_majority − very_strong_majority | +2.0 ± 0.7 [+1.0, +3.0] |" in text
     assert "| strong_teacher − strong_majority | +2.0 ± 0.7 [+1.0, +3.0] |" in text
 
 
 def test_gain_figure_has_both_panels(sweep):
-    arms, _ = load_teacher_arms(sweep / "multirun")
+    arms, _ = load_teacher_arms([sweep / "multirun", sweep / "multirun_2"])
     fig = gain_figure(arms, load_distance(sweep / "distance.json"), "pass@1")
     left, right = fig.axes
     assert len(left.lines) >= 2  # majority and teacher labels

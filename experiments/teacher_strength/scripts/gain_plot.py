@@ -2,7 +2,7 @@
 over seeds) over the teacher's accuracy gap to the student (left) and over KL(teacher ‖
 student) on the probe set (right), one line per label source.
 
-    python experiments/teacher_strength/scripts/gain_plot.py SWEEP_DIR --distance distance.json \
+    python experiments/teacher_strength/scripts/gain_plot.py SWEEP_DIR [SWEEP_DIR ...] --distance distance.json \
         --out gain_vs_distance.png [--name pass@1] [--step N]
 """
 from __future__ import annotations
@@ -70,13 +70,13 @@ def gain_figure(arms: list[TeacherArm], distance: dict[str, dict], name: str) ->
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("sweep_dir")
+    p.add_argument("sweep_dirs", nargs="+", help="one or more multirun dirs")
     p.add_argument("--distance", type=Path, help="scripts/distance.py's JSON (the right panel)")
     p.add_argument("--out", type=Path, required=True, help="the figure (.png or .svg)")
     p.add_argument("--name", default="pass@1")
     p.add_argument("--step", type=int)
     args = p.parse_args(argv)
-    arms, _ = load_teacher_arms(args.sweep_dir, args.name, args.step)
+    arms, _ = load_teacher_arms(args.sweep_dirs, args.name, args.step)
     gain_figure(arms, load_distance(args.distance), args.name).savefig(args.out, dpi=120)
     print(f"wrote {args.out}")
     return 0

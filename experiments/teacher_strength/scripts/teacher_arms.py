@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "difficulty_levels"
 # _evaluated: the same "evaluated at that step" rule as the difficulty_levels study's tables.
 from arms import OVERALL, SeedResult, _evaluated, seed_result  # noqa: E402,F401  (OVERALL: re-exported)
 
+from selfplay.inspect.rollouts import RolloutQuery, load_rollouts  # noqa: E402
 from selfplay.inspect.sweep import Job, group_jobs, load_jobs  # noqa: E402
 
 # Arm names are <teacher>_<labels> (conf/arm/); teachers weakest first.
@@ -31,11 +32,20 @@ ACCURACY = ("greedy", "pass@1_t1")  # base_accuracy.json's measures
 
 
 @dataclass(frozen=True)
+class LevelData:
+    """The valid problems of one level the teacher wrote, steps 1..the evaluated step."""
+
+    share: float  # of all valid problems
+    label_accuracy: float  # labelled problems whose label is the ground truth (NaN: none labelled)
+
+
+@dataclass(frozen=True)
 class TeacherSeed:
     seed: str
-    result: SeedResult  # gains per level and overall, and the training signal per level
+    result: SeedResult  # gains per level and overall; its signals' reward_variance per level
     quality: dict[str, float]  # QUALITY field -> mean over steps 1..result.last_step (NaN: not logged)
     gap: dict[str, float]  # ACCURACY measure -> teacher minus student, mean over levels (points as fractions)
+    levels: dict[int, LevelData]
 
 
 @dataclass(frozen=True)
@@ -74,20 +84,38 @@ def accuracy_gap(run_path: Path) -> dict[str, float]:
     return {m: sum(teacher[lv][m] - student[lv][m] for lv in student) / len(student) for m in ACCURACY}
 
 
+def level_data(job: Job, last_step: int) -> dict[int, LevelData]:
+    """Per level: share of the valid problems and the labels' accuracy. Not the rollouts'
+    `correct` (levels.level_signals' label accuracy): a proposer row's `correct` is the solver
+    majority's correctness, which is the label's only under majority labels. The label is
+    compared with the ground truth as a string: the toy world's answers are canonical integers."""
+    rows = load_rollouts(job.run, RolloutQuery(first_step=1, last_step=last_step, role="proposer"),
+                         ["step", "role", "valid", "level", "label", "ground_truth"])
+    rows = rows[rows["valid"].fillna(False).astype(bool) & rows["level"].notna()]
+    out = {}
+    for level, g in rows.groupby(rows["level"].astype(int)):
+        labelled = g[g["label"].notna()]
+        acc = float((labelled["label"] == labelled["ground_truth"]).mean()) if len(labelled) else math.nan
+        out[int(level)] = LevelData(len(g) / len(rows), acc)
+    return out
+
+
 def teacher_seed(job: Job, name: str = "pass@1", step: int | None = None) -> TeacherSeed:
     result = seed_result(job, name, step)
-    return TeacherSeed(result.seed, result, quality(job, result.last_step), accuracy_gap(job.run.path))
+    return TeacherSeed(result.seed, result, quality(job, result.last_step), accuracy_gap(job.run.path),
+                       level_data(job, result.last_step))
 
 
-def load_teacher_arms(sweep_dir: str | Path, name: str = "pass@1",
+def load_teacher_arms(sweep_dirs: list[str | Path], name: str = "pass@1",
                       step: int | None = None) -> tuple[list[TeacherArm], list[Job]]:
-    """(arms, weakest teacher first and majority, teacher, oracle labels within one; jobs left
-    out: not evaluated at `step`, or after step 0 if None)."""
-    jobs = load_jobs(sweep_dir)
+    """(arms of one or more multiruns, weakest teacher first and majority, teacher, oracle labels
+    within one; jobs left out: not evaluated at `step`, or after step 0 if None)."""
+    jobs = [j for d in sweep_dirs for j in load_jobs(d)]
     kept = [j for j in jobs if _evaluated(j, step)]
     arms = []
     for setting, members in group_jobs(kept).items():
         arm = arm_of(setting)
         arms.append(TeacherArm(arm, *split_arm(arm), [teacher_seed(j, name, step) for j in members]))
     arms.sort(key=lambda a: (TEACHERS.index(a.teacher), LABELS.index(a.labels)))
-    return arms, [j for j in jobs if j not in kept]
+    kept_ids = {id(j) for j in kept}
+    return arms, [j for j in jobs if id(j) not in kept_ids]

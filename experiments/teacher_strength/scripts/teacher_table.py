@@ -1,7 +1,7 @@
 """The teacher_strength study's tables, regenerated from the multirun's run directories (and
 the teacher-student KL that scripts/distance.py measured on the builds).
 
-    python experiments/teacher_strength/scripts/teacher_table.py SWEEP_DIR \
+    python experiments/teacher_strength/scripts/teacher_table.py SWEEP_DIR [SWEEP_DIR ...] \
         [--distance distance.json] [--name pass@1] [--step N] [--out FILE.md]
 
 Prints (markdown): each teacher's distance from the student (accuracy gap from the runs'
@@ -24,8 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "difficulty_levels"
 from arms import OVERALL, Arm  # noqa: E402
 from effects import effect, fmt_points  # noqa: E402
 # The difficulty_levels study's gain and per-level signal tables read the same SeedResults.
-from table import _mean_std, gain_table, signal_table  # noqa: E402
+from table import _mean_std, gain_table  # noqa: E402
 from teacher_arms import ACCURACY, LABELS, QUALITY, TEACHERS, TeacherArm, load_teacher_arms  # noqa: E402
+
+LEVELS = (1, 2, 3, 4)
 
 from selfplay.inspect.textfmt import markdown_table  # noqa: E402
 
@@ -70,6 +72,19 @@ def quality_table(arms: list[TeacherArm]) -> str:
     return markdown_table(headers, rows, right=set(range(1, len(headers))))
 
 
+def level_table(arms: list[TeacherArm]) -> str:
+    headers = ["arm"] + [f"L{k} {h}" for k in LEVELS for h in ("share", "label acc", "reward var")]
+    rows = []
+    for a in arms:
+        row = [a.name]
+        for k in LEVELS:
+            row += [_mean_std([s.levels[k].share if k in s.levels else 0.0 for s in a.seeds]),
+                    _mean_std([s.levels[k].label_accuracy for s in a.seeds if k in s.levels]),
+                    _mean_std([s.result.signals[k].reward_variance for s in a.seeds if k in s.result.signals])]
+        rows.append(row)
+    return markdown_table(headers, rows, right=set(range(1, len(headers))))
+
+
 def overall_gains(arms: list[TeacherArm]) -> dict[str, list[float]]:
     return {a.name: [s.result.gains[OVERALL] for s in a.seeds] for a in arms}
 
@@ -93,8 +108,9 @@ def tables(arms: list[TeacherArm], distance: dict[str, dict], name: str) -> str:
         gain_table(as_level_arms(arms), name),
         "Training data per arm (means over steps 1 to the step shown; mean ± std over seeds):\n",
         quality_table(arms),
-        "Label accuracy and reward variance per level of the problems trained on (mean ± std over seeds):\n",
-        signal_table(as_level_arms(arms)),
+        "Per level of the teacher's valid problems: their share, the labels' accuracy (label = ground truth) and "
+        "the solver's reward variance per problem (mean ± std over seeds):\n",
+        level_table(arms),
         f"Contrasts of the overall {name} gain (points):\n",
         contrast_table(arms),
     ])
@@ -102,15 +118,15 @@ def tables(arms: list[TeacherArm], distance: dict[str, dict], name: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("sweep_dir")
+    p.add_argument("sweep_dirs", nargs="+", help="one or more multirun dirs")
     p.add_argument("--distance", type=Path, help="scripts/distance.py's JSON (the KL columns)")
     p.add_argument("--name", default="pass@1", help="eval metric per level: pass@1, greedy, maj@4")
     p.add_argument("--step", type=int, help="read the evaluation at this step (default: each job's last)")
     p.add_argument("--out", type=Path, help="also write the tables to this markdown file")
     args = p.parse_args(argv)
-    arms, left_out = load_teacher_arms(args.sweep_dir, args.name, args.step)
+    arms, left_out = load_teacher_arms(args.sweep_dirs, args.name, args.step)
     if left_out:
-        names = ", ".join(f"{j.run.path.name} ({' '.join(j.setting)} seed={j.seed})" for j in left_out)
+        names = ", ".join(f"{j.run.path.parent.name}/{j.run.path.name} ({' '.join(j.setting)} seed={j.seed})" for j in left_out)
         print(f"left out, not evaluated after step 0 or at the step asked (running or stopped early): {names}\n",
               file=sys.stderr)
     text = tables(arms, load_distance(args.distance), args.name)
