@@ -105,8 +105,9 @@ def test_table_cli_writes_the_tables(sweep, capsys):
     assert "| weak_teacher | 0.750 ± 0.000 | 0.800 ± 0.000 | 0.900 ± 0.000 | 0.600 ± 0.000 |" in text
     # label accuracy is the label against the ground truth (not the rollouts' `correct`): 1 then 0 over seeds
     assert "| strong_teacher | 0.000 ± 0.000 | — | — | 1.000 ± 0.000 | 0.500 ± 0.707 | 0.188 ± 0.000 |" in text
-    assert "| strong_majority − very_strong_majority | +2.0 ± 0.7 [+1.0, +3.0] |" in text
-    assert "| strong_teacher − strong_majority | +2.0 ± 0.7 [+1.0, +3.0] |" in text
+    # seed for seed the differences are exactly 2 points: no spread left once paired
+    assert "| strong_majority − very_strong_majority | +2.0 ± 0.7 [+1.0, +3.0] | +2.0 ± 0.0 [+2.0, +2.0] (n=2) |" in text
+    assert "| strong_teacher − strong_majority | +2.0 ± 0.7 [+1.0, +3.0] | +2.0 ± 0.0 [+2.0, +2.0] (n=2) |" in text
 
 
 def test_gain_figure_has_both_panels(sweep):

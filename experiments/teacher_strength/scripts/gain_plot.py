@@ -20,6 +20,7 @@ from teacher_arms import LABELS, TeacherArm, load_teacher_arms  # noqa: E402
 from teacher_table import PRESETS, load_distance, overall_gains  # noqa: E402
 
 MARKERS = {"majority": "o", "teacher": "s", "oracle": "^"}
+DODGE = 0.012  # the label sources' x offsets, as a share of the x span: their error bars stay apart
 
 
 def _points(arms: list[TeacherArm], labels: str, x_of) -> list[tuple[float, float, float, str]]:
@@ -48,14 +49,21 @@ def gain_figure(arms: list[TeacherArm], distance: dict[str, dict], name: str) ->
               ("KL(teacher ‖ student) per answer token on the probe set (nats)", kl)]
     for i, (xlabel, x_of) in enumerate(panels):
         ax = fig.add_subplot(1, 2, i + 1)
-        for labels in LABELS:
+        every = [x for lab in LABELS for x, *_ in _points(arms, lab, x_of)]
+        span = (max(every) - min(every)) or 1.0 if every else 1.0
+        named: set[str] = set()
+        for k, labels in enumerate(LABELS):
             pts = _points(arms, labels, x_of)
             if not pts:
                 continue
             xs, ms, ss, names = zip(*pts)
+            xs = [x + (k - 1) * DODGE * span for x in xs]
             ax.errorbar(xs, ms, yerr=ss, marker=MARKERS[labels], ms=5, capsize=3, lw=1.3, label=f"{labels} labels")
-            for x, m, t in zip(xs, ms, names):
-                ax.annotate(t, (x, m), textcoords="offset points", xytext=(4, 4), fontsize=7, color="#555")
+            for x, t in zip(xs, names):
+                if t not in named:  # one name per teacher, under the axis' top, staggered: close x's
+                    named.add(t)
+                    ax.annotate(t, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(0, -10 - 9 * (len(named) % 2)),
+                                textcoords="offset points", fontsize=7, color="#555", ha="center")
         ax.axhline(0.0, color="#999", lw=0.6)
         ax.set_xlabel(xlabel, fontsize=8)
         ax.set_ylabel(f"overall {name} gain (points)", fontsize=9)

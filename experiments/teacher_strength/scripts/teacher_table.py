@@ -89,10 +89,23 @@ def overall_gains(arms: list[TeacherArm]) -> dict[str, list[float]]:
     return {a.name: [s.result.gains[OVERALL] for s in a.seeds] for a in arms}
 
 
+def paired_differences(a: TeacherArm, b: TeacherArm) -> list[float]:
+    """a's overall gain minus b's, seed by seed, over the seeds both ran: arms of one seed share
+    the step-0 evaluation and the evaluation's random draws, so the seed's own noise cancels."""
+    gb = {s.seed: s.result.gains[OVERALL] for s in b.seeds}
+    return [s.result.gains[OVERALL] - gb[s.seed] for s in a.seeds if s.seed in gb]
+
+
 def contrast_table(arms: list[TeacherArm]) -> str:
     overall = overall_gains(arms)
-    rows = [[f"{a} − {b}", fmt_points(effect(overall[a], overall[b]))] for a, b in contrasts(set(overall))]
-    return markdown_table(["overall gain, contrast", "points: diff ± se [95% bootstrap]"], rows, right={1})
+    by_name = {a.name: a for a in arms}
+    rows = []
+    for a, b in contrasts(set(overall)):
+        paired = paired_differences(by_name[a], by_name[b])
+        rows.append([f"{a} − {b}", fmt_points(effect(overall[a], overall[b])),
+                     f"{fmt_points(effect(paired, [0.0]))} (n={len(paired)})"])
+    headers = ["overall gain, contrast", "points: diff ± se [95% bootstrap]", "paired by seed: mean diff ± se [95% bootstrap]"]
+    return markdown_table(headers, rows, right={1, 2})
 
 
 def as_level_arms(arms: list[TeacherArm]) -> list[Arm]:
