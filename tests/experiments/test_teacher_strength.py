@@ -99,8 +99,10 @@ def test_table_cli_writes_the_tables(sweep, capsys):
     text = out.read_text()
     printed = capsys.readouterr()
     assert text.strip() == printed.out.strip() and "multirun/10 (+arm=strong_teacher" in printed.err
-    assert "| strong | toy_strong | +10.0 ± 0.0 | +5.0 ± 0.0 | 0.250 | 0.300 | 0.100 |" in text
-    assert "| same | toy | +0.0 ± 0.0 | +0.0 ± 0.0 | — | — | — |" in text
+    assert ("| strong | toy_strong | 0.60 0.60 0.60 0.60 | 0.35 0.35 0.35 0.35 | +10.0 ± 0.0 | +5.0 ± 0.0 | 0.250 "
+            "| 0.300 | 0.100 |") in text
+    assert "| same | toy | 0.50 0.50 0.50 0.50 | 0.30 0.30 0.30 0.30 | +0.0 ± 0.0 | +0.0 ± 0.0 | — | — | — |" in text
+    assert "| strong_teacher | 0: +5.0, 1: +6.0 |" in text
     assert "| strong_teacher | 2 | 2 | +5.5 ± 0.7 |" in text
     assert "| weak_teacher | 0.750 ± 0.000 | 0.800 ± 0.000 | 0.900 ± 0.000 | 0.600 ± 0.000 |" in text
     # label accuracy is the label against the ground truth (not the rollouts' `correct`): 1 then 0 over seeds

@@ -46,6 +46,7 @@ class TeacherSeed:
     quality: dict[str, float]  # QUALITY field -> mean over steps 1..result.last_step (NaN: not logged)
     gap: dict[str, float]  # ACCURACY measure -> teacher minus student, mean over levels (points as fractions)
     levels: dict[int, LevelData]
+    teacher_accuracy: dict[str, dict[str, float]]  # the teacher's base_accuracy: level_k -> measure -> value
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,14 @@ def quality(job: Job, last_step: int) -> dict[str, float]:
     return {k: float(rows[c].mean()) if c in rows and rows[c].notna().any() else math.nan for k, c in QUALITY.items()}
 
 
-def accuracy_gap(run_path: Path) -> dict[str, float]:
-    """Teacher (proposer) minus student (solver) base accuracy, mean over levels, per measure."""
+def base_accuracies(run_path: Path) -> tuple[dict, dict]:
+    """(student's, teacher's) measured base accuracy: level_k -> measure -> value."""
     roles = json.loads((run_path / "role_models.json").read_text())
-    student, teacher = roles["solver"]["base_accuracy"], roles["proposer"]["base_accuracy"]
+    return roles["solver"]["base_accuracy"], roles["proposer"]["base_accuracy"]
+
+
+def accuracy_gap(student: dict, teacher: dict) -> dict[str, float]:
+    """Teacher minus student base accuracy, mean over levels, per measure."""
     return {m: sum(teacher[lv][m] - student[lv][m] for lv in student) / len(student) for m in ACCURACY}
 
 
@@ -102,8 +107,9 @@ def level_data(job: Job, last_step: int) -> dict[int, LevelData]:
 
 def teacher_seed(job: Job, name: str = "pass@1", step: int | None = None) -> TeacherSeed:
     result = seed_result(job, name, step)
-    return TeacherSeed(result.seed, result, quality(job, result.last_step), accuracy_gap(job.run.path),
-                       level_data(job, result.last_step))
+    student, teacher = base_accuracies(job.run.path)
+    return TeacherSeed(result.seed, result, quality(job, result.last_step), accuracy_gap(student, teacher),
+                       level_data(job, result.last_step), teacher)
 
 
 def load_teacher_arms(sweep_dirs: list[str | Path], name: str = "pass@1",

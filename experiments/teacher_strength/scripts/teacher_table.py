@@ -53,17 +53,20 @@ def load_distance(path: Path | None) -> dict[str, dict]:
 
 
 def distance_table(arms: list[TeacherArm], distance: dict[str, dict]) -> str:
-    headers = ["teacher", "preset", "greedy gap", "pass@1 gap", "KL(T‖S)", "KL(S‖T)", "greedy differ"]
+    headers = ["teacher", "preset", *(f"{m} L1-4" for m in ACCURACY), "greedy gap", "pass@1 gap", "KL(T‖S)", "KL(S‖T)",
+               "greedy differ"]
     rows = []
     for t in TEACHERS:
         seeds = [s for a in arms if a.teacher == t for s in a.seeds]
         if not seeds:
             continue
         d = distance.get(PRESETS[t], {})
+        acc = seeds[0].teacher_accuracy  # one build: the same in every run
+        levels = [" ".join(f"{acc[lv][m]:.2f}" for lv in sorted(acc)) for m in ACCURACY]
         gaps = [_mean_std([s.gap[m] for s in seeds], 100.0, signed=True) for m in ACCURACY]
         kls = [f"{d[k]:.3f}" if k in d else "—" for k in ("kl_teacher_student", "kl_student_teacher", "greedy_disagreement")]
-        rows.append([t, PRESETS[t], *gaps, *kls])
-    return markdown_table(headers, rows, right=set(range(2, len(headers))))
+        rows.append([t, PRESETS[t], *levels, *gaps, *kls])
+    return markdown_table(headers, rows, right=set(range(4, len(headers))))
 
 
 def quality_table(arms: list[TeacherArm]) -> str:
@@ -96,6 +99,11 @@ def paired_differences(a: TeacherArm, b: TeacherArm) -> list[float]:
     return [s.result.gains[OVERALL] - gb[s.seed] for s in a.seeds if s.seed in gb]
 
 
+def seed_table(arms: list[TeacherArm]) -> str:
+    rows = [[a.name, ", ".join(f"{s.seed}: {100 * s.result.gains[OVERALL]:+.1f}" for s in a.seeds)] for a in arms]
+    return markdown_table(["arm", "overall gain per seed (seed: points)"], rows)
+
+
 def contrast_table(arms: list[TeacherArm]) -> str:
     overall = overall_gains(arms)
     by_name = {a.name: a for a in arms}
@@ -119,6 +127,8 @@ def tables(arms: list[TeacherArm], distance: dict[str, dict], name: str) -> str:
         distance_table(arms, distance),
         f"Gain in held-out {name} (points, the evaluation at the step shown minus step 0; mean ± std over seeds):\n",
         gain_table(as_level_arms(arms), name),
+        "The overall gain seed by seed:\n",
+        seed_table(arms),
         "Training data per arm (means over steps 1 to the step shown; mean ± std over seeds):\n",
         quality_table(arms),
         "Per level of the teacher's valid problems: their share, the labels' accuracy (label = ground truth) and "
