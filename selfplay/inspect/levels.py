@@ -4,8 +4,10 @@ For each level of the problems the solver trained on (the rollouts' ``level`` co
 the task knows a problem's level), over a range of steps:
 
 - ``label_accuracy``: of the problems that got a label (a majority, or whatever the run's label
-  source gave), the share whose label equals the ground truth. Read from the proposer rows,
-  whose ``correct`` is the label's correctness (selfplay/step.py); NaN where none was labelled.
+  source gave), the share whose label equals the ground truth (as values: ``7/2`` = ``3.5``).
+  Compared here from the proposer rows' ``label`` and ``ground_truth``: their ``correct`` is the
+  solver majority's, which is not the label under ``labels=teacher`` or ``oracle``. NaN where
+  none was labelled, or the task gave no ground truth.
 - ``labeled_fraction``: the share of problems that got a label at all.
 - ``reward_variance``: the variance (population, over the N attempts) of the solver's rewards on
   one problem, averaged over problems. A GRPO group with zero variance has no gradient.
@@ -18,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+
+from selfplay.instruments.skills import canonical
 
 from .rollouts import RolloutQuery, load_rollouts
 from .rundir import RunDir
@@ -36,11 +40,13 @@ class LevelSignal:
 def _labels_by_level(props: pd.DataFrame) -> pd.DataFrame:
     props = props[props["valid"].fillna(False).astype(bool) & props["level"].notna()]
     labeled = props["label"].notna()
+    known = labeled & props["ground_truth"].notna()
+    right = [canonical(str(a)) == canonical(str(b)) for a, b in zip(props["label"], props["ground_truth"])]
     frame = pd.DataFrame({
         "level": props["level"].astype(int),
         "labeled": labeled.astype(float),
         # correctness of the label, only where there is one
-        "label_correct": props["correct"].where(labeled).astype("Float64"),
+        "label_correct": pd.Series(right, index=props.index, dtype="Float64").where(known),
     })
     return frame.groupby("level").agg(labeled_fraction=("labeled", "mean"),
                                       label_accuracy=("label_correct", "mean"))
@@ -58,7 +64,7 @@ def _rewards_by_level(solver: pd.DataFrame) -> pd.DataFrame:
 
 def level_signals(run: RunDir, first_step: int | None = None, last_step: int | None = None) -> list[LevelSignal]:
     """One LevelSignal per level the run's solver trained on (steps inclusive), sorted by level."""
-    cols = ["step", "role", "group_id", "valid", "reward", "correct", "level", "label"]
+    cols = ["step", "role", "group_id", "valid", "reward", "ground_truth", "level", "label"]
     rows = load_rollouts(run, RolloutQuery(first_step=first_step, last_step=last_step), cols)
     if rows.empty:
         return []

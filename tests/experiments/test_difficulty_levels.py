@@ -23,7 +23,7 @@ def _job(sweep, num: int, arm: str, seed: int, gain: float) -> None:
     solver = [{"step": 1, "role": "solver", "group_id": "s1-t0-p0", "sample_idx": j, "valid": True,
                "level": level, "reward": r, "label": "4"} for j, r in enumerate([1.0, 1.0, 0.0, 0.0])]
     proposer = {"step": 1, "role": "proposer", "group_id": "s1-t0", "sample_idx": 0, "valid": True,
-                "level": level, "label": "4", "correct": seed == 0}
+                "level": level, "label": "4", "ground_truth": "4" if seed == 0 else "5"}
     write_rollouts(run, 1, [proposer, *solver])
 
 

@@ -9,9 +9,14 @@ from selfplay.inspect.rundir import open_run
 
 
 def _problem(step: int, pid: str, level: int | None, rewards: list[float], label: str | None,
-             label_correct: bool | None, valid: bool = True) -> list[dict]:
+             label_correct: bool | None, valid: bool = True, truth: str | None = "",
+             majority_correct: bool | None = None) -> list[dict]:
+    # ``truth`` defaults to one the label matches or not as ``label_correct`` says; ``correct`` is
+    # the solver majority's (step.py), which under teacher or oracle labels is not the label's.
+    if truth == "":  # not given
+        truth = None if label is None else label if label_correct else label + "0"
     proposer = {"step": step, "role": "proposer", "group_id": f"s{step}-t0", "sample_idx": 0, "valid": valid,
-                "level": level, "label": label, "correct": label_correct, "reward": 0.0}
+                "level": level, "label": label, "ground_truth": truth, "correct": majority_correct, "reward": 0.0}
     if not valid:
         return [proposer]
     solver = [{"step": step, "role": "solver", "group_id": f"s{step}-{pid}", "sample_idx": j, "valid": True,
@@ -48,3 +53,15 @@ def test_level_signals_step_range_and_unlabelled_level(run):
     (three,) = level_signals(run, first_step=1, last_step=1)[1:]
     assert three.level == 3 and three.problems == 1 and math.isnan(three.label_accuracy)
     assert level_signals(run, first_step=3) == []
+
+
+def test_label_accuracy_is_the_labels_not_the_majoritys(tmp_path):
+    """Under teacher or oracle labels the label is not the solver's majority: a right label on a
+    problem whose majority was wrong counts as right ("3.5" equals "7/2"); no ground truth, no count."""
+    write_rollouts(tmp_path, 1, [
+        *_problem(1, "p0", 2, [0, 0, 0, 0], "3.5", None, truth="7/2", majority_correct=False),
+        *_problem(1, "p1", 2, [1, 1, 1, 1], "9", False, majority_correct=True),
+    ])
+    write_rollouts(tmp_path, 2, [*_problem(2, "p2", 2, [1, 0, 0, 0], "5", None, truth=None)])
+    (two,) = level_signals(open_run(tmp_path))
+    assert two.problems == 3 and two.labeled_fraction == 1.0 and two.label_accuracy == 0.5
