@@ -37,7 +37,7 @@ def _job(sweep: Path, num: int, arm: str, kl: str, seed: int, drop: float) -> No
     for i, level in enumerate([4, 4] if arm == "level_4" else [1, 4]):
         right = level == 1 or seed == 0  # level 4's label is right for seed 0 only
         rows.append({"step": 1, "role": "proposer", "group_id": f"s1-t{i}", "sample_idx": 0, "valid": True,
-                     "level": level, "label": "4", "correct": right})
+                     "level": level, "label": "4", "ground_truth": "4" if right else "5"})
         rows += [{"step": 1, "role": "solver", "group_id": f"s1-t{i}-p0", "sample_idx": j, "valid": True,
                   "level": level, "reward": r, "label": "4"} for j, r in enumerate([1.0, 0.0, 0.0, 0.0])]
     write_rollouts(run, 1, rows)
