@@ -101,3 +101,4 @@ def test_table_cli_writes_slopes_and_vanished_kinds(root, tmp_path, capsys, monk
     line = next(ln for ln in text.splitlines() if ln.startswith("| recursive | 1 | 0 → 2 |"))
     assert "level=4 (6)" in line and "digits=2x2, level=4, op=* (6)" in line
     assert "| base |" in text
+    assert "| recursive | 2 | 12.5 ± 17.7 | 12.5 ± 17.7 |" in text  # the halves table: one step each

@@ -98,6 +98,9 @@ def _own(job: Job, task) -> tuple[dict[str, float], list[Features]]:
     steps = sorted(set(rows["step"].astype(int)))
     measured = [problem_diversity(task, per_step[s], "own") for s in steps if per_step[s]]
     out = {k: mean(m[f"own/{k}"] for m in measured) if measured else float("nan") for k in DIVERSITY}
+    half = len(measured) // 2  # the generation's first and second half of steps: the trend within it
+    for key, part in (("rare_share_first_half", measured[:half]), ("rare_share_second_half", measured[half:])):
+        out[key] = mean(m["own/rare_share"] for m in part) if part else float("nan")
     out["valid_rate"] = len(valid) / len(rows) if len(rows) else float("nan")
     out["per_step"] = len(rows) / len(steps) if steps else float("nan")
     kinds = [features(task, p) for s in steps for p in per_step[s]]

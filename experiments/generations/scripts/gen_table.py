@@ -96,6 +96,17 @@ def held_out_table(chains: list[Chain]) -> str:
     return markdown_table(headers, rows, right=set(range(1, len(headers))))
 
 
+def halves_table(chains: list[Chain]) -> str:
+    """The own tail share in each generation's first and second half of steps."""
+    m = Measure("", None, 100.0)
+    rows = []
+    for arm, members in by_arm(chains).items():
+        for g in range(n_generations(members)):
+            rows.append([arm, str(g)] + [_fmt(_column(members, g, lambda x, k=k: x.own[k]), m)
+                                         for k in ("rare_share_first_half", "rare_share_second_half")])
+    return markdown_table(["arm", "gen", "first half of steps", "second half"], rows, right={1, 2, 3})
+
+
 def slope(values: list[float]) -> float:
     """Least-squares slope over generations 0, 1, ... (NaN with fewer than two)."""
     ys = np.array(values, dtype=float)
@@ -151,6 +162,9 @@ def tables(chains: list[Chain]) -> str:
         "Held-out pass@1 (points) at the end of each generation; base: generation 0 at step 0 (mean ± std "
         "over chains):\n",
         held_out_table(chains),
+        "The own tail share (points) within each generation: its first and second half of steps (mean ± std "
+        "over chains):\n",
+        halves_table(chains),
         "Slope over generations (per chain, least squares over generations 0..last; units of the measure "
         "per generation):\n",
         slope_table(chains),

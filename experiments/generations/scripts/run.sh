@@ -7,12 +7,12 @@
 # fresh problems, the sampling), so a chain's identity is its job number, not its seed.
 #
 #   experiments/generations/scripts/run.sh [SWEEP_ROOT]        (default multirun/generations)
-#   env: STEPS (15), GENS (5), ARMS (recursive,fresh_25), CHAINS (3), PY (.venv/bin/python),
+#   env: STEPS (12), GENS (5), ARMS (recursive,fresh_25), CHAINS (3), PY (.venv/bin/python),
 #        LOCK (a prefix for each generation's command, e.g. "flock /tmp/cpu.lock")
 # Rerunning it resumes each job exactly (a finished job is skipped by the app itself).
 set -euo pipefail
 ROOT=${1:-multirun/generations}
-STEPS=${STEPS:-15}
+STEPS=${STEPS:-12}
 GENS=${GENS:-5}
 ARMS=${ARMS:-recursive,fresh_25}
 CHAINS=${CHAINS:-3}
