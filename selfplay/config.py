@@ -105,6 +105,10 @@ class ProblemSourceConfig:
     run_dir: Optional[str] = None
     first_step: Optional[int] = None
     last_step: Optional[int] = None
+    # selfplay: the share of each step's topic groups drawn fresh from the task's generator
+    # (all levels, like scripted) instead of written by the proposer, which learns only from
+    # its own groups (selfplay/sources/fresh.py); 0: none
+    fresh_share: float = 0.0
 
 
 @dataclass
@@ -304,11 +308,25 @@ def _validate_sources(cfg: Config, bad) -> None:
         bad("problem_source.run_dir", src.run_dir, "problem_source=replay needs the run directory to replay")
     if src.first_step is not None and src.last_step is not None and src.first_step > src.last_step:
         bad("problem_source.first_step/last_step", (src.first_step, src.last_step), "first_step must be <= last_step")
+    _validate_fresh_share(cfg, bad)
     if labels.samples is not None and (labels.name != "teacher" or labels.samples < cfg.selfplay.min_majority):
         bad("labels.samples", labels.samples, "only labels=teacher reads it, and it must be >= selfplay.min_majority")
     if labels.name == "oracle" and not labels.allow_oracle:
         bad("labels", "oracle", "trains the solver on the task's ground truth, which label-free self-play never "
             "sees. It is an experiment's control: to run it, pass labels.allow_oracle=true as well")
+
+
+def _validate_fresh_share(cfg: Config, bad) -> None:
+    share, total = cfg.problem_source.fresh_share, cfg.selfplay.topics_per_step
+    if share == 0:
+        return
+    if cfg.problem_source.name != "selfplay":
+        bad("problem_source.fresh_share", share, "only problem_source=selfplay reads it")
+    elif not 0 < share < 1:
+        bad("problem_source.fresh_share", share, "must be in [0, 1): a share of each step's topic groups")
+    elif not 0 < round(share * total) < total:
+        bad("problem_source.fresh_share", share, f"gives {round(share * total)} of selfplay.topics_per_step={total} "
+            "groups: needs at least one fresh group and one for the proposer")
 
 
 def _validate_instruments(cfg: Config, bad) -> None:

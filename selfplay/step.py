@@ -75,13 +75,16 @@ def run_step(step: int, cfg: Config, task: Task, actors: Actors, sources: DataSo
         solver_adv = [[next(flat) for _ in group] for group in attempts]
         train_metrics.update(_prefixed("train/solver", result.metrics))
     if sources.problems.trains_proposer(step):
+        # It learns from the proposals it generated: a source may mix in others (fresh_share).
+        own = [k for k, p in enumerate(proposals) if p.gen is not None]
         samples = [
-            TrainSample(p.gen.prompt_ids, p.gen.completion_ids, scores.rewards[k], group=p.topic_idx,
-                        sampler_logprobs=p.gen.logprobs)
-            for k, p in enumerate(proposals)  # a source that trains the proposer generated them all
+            TrainSample(proposals[k].gen.prompt_ids, proposals[k].gen.completion_ids, scores.rewards[k],
+                        group=proposals[k].topic_idx, sampler_logprobs=proposals[k].gen.logprobs)
+            for k in own
         ]
         result = actors.proposer.train(samples, sp.temperature)
-        proposer_adv = result.advantages
+        adv_of = dict(zip(own, result.advantages))
+        proposer_adv = [adv_of.get(k, math.nan) for k in range(len(proposals))]
         train_metrics.update(_prefixed("train/proposer", result.metrics))
     t_trained = time.perf_counter()
 
@@ -137,7 +140,8 @@ def _records(step, task, proposals, valid, attempts, verdicts, labels, scores, s
                 topic=p.topic, prompt=p.prompt, completion=p.completion,
                 parsed=problem.text if problem else None, valid=p.parsed.valid,
                 invalid_reason=p.parsed.invalid_reason, reward=scores.rewards[k],
-                advantage=proposer_adv[k] if proposer_adv is not None else nan, trained=proposer_adv is not None,
+                advantage=proposer_adv[k] if proposer_adv is not None else nan,
+                trained=proposer_adv is not None and p.gen is not None,
                 agreement=v.rate if v else None, majority_answer=v.majority if v else None,
                 ground_truth=problem.ground_truth if problem else None, correct=v.majority_correct if v else None,
                 level=problem.level if problem else None,

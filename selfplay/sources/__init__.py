@@ -1,7 +1,8 @@
 """Where a step's problems and its solver's labels come from: one registry each.
 
 ``problem_source=NAME`` (``PROBLEM_SOURCES``): ``selfplay`` (the learning proposer, the
-default), ``fixed`` (the proposer model, never trained), ``scripted`` (the task's own problem
+default; ``problem_source.fresh_share`` mixes in groups fresh from the task's generator),
+``fixed`` (the proposer model, never trained), ``scripted`` (the task's own problem
 generator at a chosen difficulty mix), ``replay`` (another run's problems).
 ``labels=NAME`` (``LABEL_SOURCES``): ``majority`` (the solver's own vote, label-free, the
 default), ``teacher`` (the proposer model's vote), ``oracle`` (the task's ground truth; only

@@ -11,12 +11,15 @@ from selfplay.sources.base import Proposal
 
 
 class ProposerSource:
-    def __init__(self, cfg, task, name: str, trains: bool):
+    def __init__(self, cfg, task, name: str, trains: bool, groups: int | None = None):
+        """``groups`` topic prompts a step (None: ``topics_per_step``; fewer where another
+        source hands out the rest: ``fresh_share``)."""
         self.cfg, self.task, self.name, self.trains = cfg, task, name, trains
+        self.groups = cfg.selfplay.topics_per_step if groups is None else groups
 
     def propose(self, step: int, actors) -> list[Proposal]:
         sp = self.cfg.selfplay
-        topics = actors.controller.topic_prompts(sp.topics_per_step)
+        topics = actors.controller.topic_prompts(self.groups)
         prompts = [self.task.proposer_prompt(t) for t in topics]
         gens = actors.proposer.generate(
             prompts,
@@ -42,7 +45,13 @@ class ProposerSource:
         pass
 
 
-def make_selfplay(cfg, task) -> ProposerSource:
+def make_selfplay(cfg, task):
+    """The learning proposer; with ``problem_source.fresh_share`` > 0 a share of each step's
+    groups comes fresh from the task's generator (``selfplay/sources/fresh.py``)."""
+    if cfg.problem_source.fresh_share > 0:
+        from selfplay.sources.fresh import FreshShareSource
+
+        return FreshShareSource(cfg, task)
     return ProposerSource(cfg, task, "selfplay", trains=True)
 
 

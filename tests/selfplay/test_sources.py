@@ -145,6 +145,69 @@ def test_fixed_source_generates_like_selfplay_but_never_trains_the_proposer():
         assert {r.source for r in out.records} == {name}
 
 
+class CountingPolicy(AnsweringPolicy):
+    """Also records how many samples each update got."""
+
+    def __init__(self, right: int):
+        super().__init__(right)
+        self.batches: list[int] = []
+
+    def train(self, samples, temperature):
+        self.batches.append(len(samples))
+        return TrainResult({"loss": 0.0}, [0.5] * len(samples))
+
+
+def test_a_fresh_share_mixes_generator_groups_in_and_the_proposer_learns_only_from_its_own():
+    proposer = CountingPolicy(N)
+    # 2 topic groups a step, share 0.5: one written by the proposer, one fresh from the generator.
+    cfg, task, actors, *_ = make(ProblemSourceConfig(fresh_share=0.5), teacher=proposer)
+    sources = make_sources(cfg, task)
+    out = run_step(1, cfg, task, actors, sources)
+    rows = [r for r in out.records if r.role == "proposer"]
+    own, fresh = [r for r in rows if r.source == "selfplay"], [r for r in rows if r.source == "fresh"]
+    assert len(own) == len(fresh) == 3 and len(proposer.generated[0]) == 1  # one topic prompt generated
+    assert {r.group_id for r in own} == {"s1-t0"} and {r.group_id for r in fresh} == {"s1-t1"}
+    assert proposer.batches == [3]  # its update saw only its own group
+    assert all(r.trained and r.advantage == 0.5 for r in own)
+    assert all(not r.trained and r.advantage != r.advantage and r.completion_tokens == 0 for r in fresh)
+    assert not {r.parsed for r in fresh} & {p.text for p in task.eval_problems()}
+    assert {r.source for r in out.records if r.role == "solver"} == {"selfplay", "fresh"}  # both labelled, trained on
+    assert sources.metric_tags() == {}  # still the selfplay source; the config records the share
+
+
+def test_a_fresh_share_draws_all_levels_and_resumes_the_same_draws():
+    cfg, task, *_ = make(ProblemSourceConfig(fresh_share=0.5))
+    src = make_sources(cfg, task).problems
+    levels = {p.parsed.problem.level for _ in range(40) for p in src.fresh.propose(1, None)}
+    assert levels == {1, 2, 3, 4}
+    a = make_sources(cfg, task)
+    a.problems.fresh.propose(1, None)
+    saved = a.state_dict()
+    expected = [p.completion for p in a.problems.fresh.propose(2, None)]
+    b = make_sources(cfg, task)
+    b.load_state_dict(saved)
+    assert [p.completion for p in b.problems.fresh.propose(2, None)] == expected
+
+
+@pytest.mark.parametrize(
+    ("overrides", "match"),
+    [
+        (["problem_source=scripted", "problem_source.fresh_share=0.25"], "only problem_source=selfplay reads it"),
+        (["problem_source.fresh_share=1.0"], r"must be in \[0, 1\)"),
+        (["problem_source.fresh_share=-0.1"], r"must be in \[0, 1\)"),
+        (["problem_source.fresh_share=0.01"], "gives 0 of selfplay.topics_per_step=32 groups"),
+        (["problem_source.fresh_share=0.99"], "gives 32 of selfplay.topics_per_step=32 groups"),
+    ],
+)
+def test_a_bad_fresh_share_is_refused_before_any_work(overrides, match):
+    with pytest.raises(ValueError, match=match):
+        compose_config(*overrides)
+
+
+def test_a_good_fresh_share_is_accepted():
+    assert compose_config("problem_source.fresh_share=0.25").problem_source.fresh_share == 0.25
+
+
 def _saved_run(tmp_path, task_name="toy_arithmetic"):
     """A run directory whose rollouts hold proposals of steps 1-3 (one invalid per step)."""
     cfg, task, actors, *_ = make()
