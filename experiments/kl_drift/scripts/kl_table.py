@@ -137,7 +137,7 @@ def tables(pairs: list[Pair], name: str, label: str = "KL coef", short: str = "K
     ]
 
 
-def scatter(pairs: list[Pair], path: Path, label: str = "KL", title: str | None = None) -> None:
+def scatter(pairs: list[Pair], path: Path, label: str = "KL", heading: str | None = None) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -159,8 +159,8 @@ def scatter(pairs: list[Pair], path: Path, label: str = "KL", title: str | None 
         ax.set_ylabel("phase-2 gain, levels 3-4 pass@1 (points)")
         ax.set_title(f"phase-2 gain at its {title}")
     axes[0].legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
+    if heading:
+        fig.suptitle(heading)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
