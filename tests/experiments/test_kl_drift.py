@@ -43,6 +43,21 @@ def _sweeps(root: Path, swap_phase2: bool = False) -> tuple[Path, Path]:
     return one, two
 
 
+def _control(root: Path, swap: bool = False) -> Path:
+    """The control's phase 2: KL 0.3 for all (in the config), phase 1's KL in +phase1_kl; gain
+    0.02 + 2 * drift, the claim's opposite."""
+    common = root / "phase2_common"
+    for num, (seed, kl) in enumerate((s, k) for s in (0, 1) for k in KLS):
+        drift = DRIFT[kl] + 0.001 * seed
+        gain = 0.02 + 2 * drift
+        claimed = KLS[1 - KLS.index(kl)] if swap else kl
+        write_hydra(common / str(num), ["+phase=second_common", f"seed={seed}", f"+phase1_kl='{claimed:g}'"],
+                    {"seed": seed, "algo": {"kl_loss_coef": 0.3}})
+        write_metrics(common / str(num), [_eval(0, 0.55, 0.21, 0.0), _eval(2, 0.55, 0.21 + gain / 2, 0.01),
+                                          _eval(4, 0.55, 0.21 + gain, 0.005 + drift)])
+    return common
+
+
 def test_pairs_drift_and_gains(tmp_path):
     pairs, left_out = load_pairs(*_sweeps(tmp_path))
     assert left_out == [4] and [p.num for p in pairs] == [0, 1, 2, 3]
@@ -59,6 +74,15 @@ def test_pairs_drift_and_gains(tmp_path):
 def test_mismatched_phases_are_refused(tmp_path):
     with pytest.raises(ValueError, match="not a pair"):
         load_pairs(*_sweeps(tmp_path, swap_phase2=True))
+
+
+def test_control_pairs_by_phase1_kl(tmp_path):
+    one, _ = _sweeps(tmp_path)
+    pairs, left_out = load_pairs(one, _control(tmp_path))
+    assert left_out == [] and [(p.kl, p.p2_kl) for p in pairs] == [(0.0, 0.3), (1.0, 0.3)] * 2
+    assert pairs[2].p2_gain == pytest.approx(0.02 + 2 * 0.021)
+    with pytest.raises(ValueError, match=r"phase1_kl='1'\) are not a pair"):
+        load_pairs(one, _control(tmp_path / "swapped", swap=True))
 
 
 def test_correlation_and_centring():
@@ -85,3 +109,19 @@ def test_table_cli(tmp_path, capsys):
     assert "| p2_gain vs p2_drift_kl | all runs | r = -1.00" in text
     assert "| p2_gain vs drift_kl | within arms | r = -1.00 [-1.00, -1.00], Spearman -1.00" in text
     assert "| KL 1 − KL 0 | +3.0 ± 0.1 [+2.8, +3.2] | +1.5 ± 0.1 [+1.4, +1.6] |" in text
+
+
+def test_table_cli_control(tmp_path, capsys):
+    one, two = _sweeps(tmp_path)
+    out, plot = tmp_path / "tables.md", tmp_path / "control.png"
+    assert main([str(one), str(two), "--control", str(_control(tmp_path)), "--out", str(out),
+                 "--control-plot", str(plot)]) == 0
+    text = out.read_text()
+    main_part, control = text.split("## Control: phase 2 at one KL coefficient (0.3) for every arm")
+    assert "| p2_gain vs drift_kl | all runs | r = -1.00" in main_part  # unchanged by --control
+    assert "| p2_gain vs drift_kl | all runs | r = +1.00 [+1.00, +1.00]" in control
+    assert "| p2_gain vs drift_kl | within arms | r = +1.00" in control
+    assert "| P1 KL coef | seeds |" in control and "| P1 KL 1 − P1 KL 0 | -3.0 ± 0.1" in control
+    # KL 0: own KL gains 6.0, 5.8 points; common KL 6.0, 6.2: own − common 0.0 and -0.4
+    assert "| 0 | 2 | +5.9 ± 0.1 | +6.1 ± 0.1 | -0.2 ± 0.2 [" in control
+    assert plot.stat().st_size > 0

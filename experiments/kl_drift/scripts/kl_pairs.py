@@ -1,17 +1,21 @@
 """Read the kl_drift study's two multiruns as pairs: job k of `phase1/` (levels 1-2) and job k of
 `phase2/` (levels 3-4, started from it). Per pair: the KL coefficient, the seed, phase 1's drift
 from the base model at its last evaluation, and phase 2's gain on its own mix (held-out levels 3
-and 4) from its step 0 to its middle and last evaluations, and its area under the gain curve."""
+and 4) from its step 0 to its middle and last evaluations, and its area under the gain curve.
+The control's phase 2 (`phase2_common/`, one KL for every arm) records the phase-1 KL it continues
+in the dummy override `+phase1_kl`; the pairing is checked against that instead of phase 2's KL."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from selfplay.inspect.sweep import Job, load_jobs, override_key
 
 KL_KEY = "algo.kl_loss_coef"
+PHASE1_KL_KEY = "phase1_kl"  # the control's dummy group (conf/phase1_kl/): phase 1's KL, quoted
 TARGET_LEVELS = (3, 4)  # phase 2's mix: what it should learn
 KNOWN_LEVELS = (1, 2)  # phase 1's mix: what phase 2 may forget
 DRIFT = ("drift/solver/kl_to_base", "drift/solver/changed_vs_base")
@@ -33,10 +37,26 @@ class Pair:
     p2_gain_known: float  # phase 2: levels 1-2 pass@1, last evaluation minus step 0 (forgetting)
     p2_gain_overall: float  # phase 2: all levels' pass@1, last evaluation minus step 0
     p2_drift_kl: float  # phase 2, last evaluation: KL to its own anchor (init_reference=phase_start)
+    p2_kl: float | None  # phase 2's own KL coefficient (None: neither overridden nor in its config)
 
 
 def _setting(job: Job) -> dict[str, str]:
     return {override_key(o): o.split("=", 1)[1] for o in job.setting if "=" in o}
+
+
+def _float(value: str) -> float:
+    return float(value.strip("'\""))  # a Hydra group option is a string: '0.03'
+
+
+def phase2_kl(job: Job) -> float | None:
+    """Phase 2's KL coefficient: its override, else the resolved config Hydra wrote."""
+    s = _setting(job)
+    if KL_KEY in s:
+        return _float(s[KL_KEY])
+    if not job.run.config_path.exists():
+        return None
+    value = (yaml.safe_load(job.run.config_path.read_text()) or {}).get("algo", {}).get("kl_loss_coef")
+    return None if value is None else float(value)
 
 
 def evals(df: pd.DataFrame, name: str = "pass@1") -> pd.DataFrame:
@@ -60,24 +80,27 @@ def _gain(ev: pd.DataFrame, part: str, step: int) -> float:
 
 
 def pair(p1: Job, p2: Job, name: str = "pass@1") -> Pair:
-    """Raises if the two jobs are not the same setting: same seed and KL coefficient."""
+    """Raises if the two jobs are not the same setting: same seed, and phase 1's KL coefficient
+    equal to the one phase 2 records for it (its +phase1_kl, else its own KL coefficient)."""
     s1, s2 = _setting(p1), _setting(p2)
-    if (p1.seed, s1.get(KL_KEY)) != (p2.seed, s2.get(KL_KEY)) or s1.get(KL_KEY) is None:
-        raise ValueError(f"job {p1.num}: phase 1 (seed={p1.seed}, {KL_KEY}={s1.get(KL_KEY)}) and "
-                         f"phase 2 (seed={p2.seed}, {KL_KEY}={s2.get(KL_KEY)}) are not a pair")
+    key2 = PHASE1_KL_KEY if PHASE1_KL_KEY in s2 else KL_KEY
+    kl1, kl2 = s1.get(KL_KEY), s2.get(key2)
+    if kl1 is None or kl2 is None or p1.seed != p2.seed or _float(kl1) != _float(kl2):
+        raise ValueError(f"job {p1.num}: phase 1 (seed={p1.seed}, {KL_KEY}={kl1}) and "
+                         f"phase 2 (seed={p2.seed}, {key2}={kl2}) are not a pair")
     e1, e2 = evals(p1.metrics, name), evals(p2.metrics, name)
     last1 = int(e1.index.max())
     steps2 = [int(s) for s in e2.index if s > 0]
     if not steps2:
         raise ValueError(f"phase 2 job {p2.num}: no evaluation after step 0")
     mid, last2 = steps2[(len(steps2) - 1) // 2], steps2[-1]
-    return Pair(num=p1.num, kl=float(s1[KL_KEY]), seed=p1.seed or "", drift_kl=last_drift(p1.metrics)[0],
+    return Pair(num=p1.num, kl=_float(kl1), seed=p1.seed or "", drift_kl=last_drift(p1.metrics)[0],
                 drift_changed=last_drift(p1.metrics)[1], p1_gain_known=_gain(e1, "known", last1),
                 p1_gain_target=_gain(e1, "target", last1), p2_steps=(mid, last2),
                 p2_gain_mid=_gain(e2, "target", mid), p2_gain=_gain(e2, "target", last2),
                 p2_auc=float(sum(_gain(e2, "target", s) for s in steps2) / len(steps2)),
                 p2_gain_known=_gain(e2, "known", last2), p2_gain_overall=_gain(e2, "overall", last2),
-                p2_drift_kl=last_drift(p2.metrics)[0])
+                p2_drift_kl=last_drift(p2.metrics)[0], p2_kl=phase2_kl(p2))
 
 
 def _done(job: Job) -> bool:
