@@ -18,11 +18,13 @@ class Effect:
     high: float  # bootstrap 97.5th percentile
 
 
-def _var(xs: list[float]) -> float:
+def sample_var(xs: list[float]) -> float:
+    """Sample variance (ddof=1); nan for a single value."""
     return stdev(xs) ** 2 if len(xs) > 1 else float("nan")
 
 
-def _percentile(sorted_xs: list[float], q: float) -> float:
+def percentile(sorted_xs: list[float], q: float) -> float:
+    """The q-quantile of already sorted values (nearest rank)."""
     return sorted_xs[min(len(sorted_xs) - 1, max(0, round(q * (len(sorted_xs) - 1))))]
 
 
@@ -30,9 +32,9 @@ def effect(a: list[float], b: list[float], seed: int = 0, draws: int = BOOTSTRAP
     """a minus b; b may be [0.0] to test a against zero (its variance then counts as 0)."""
     rng = random.Random(seed)
     boot = sorted(mean(rng.choices(a, k=len(a))) - mean(rng.choices(b, k=len(b))) for _ in range(draws))
-    var_b = _var(b) if len(b) > 1 else 0.0
-    se = math.sqrt(_var(a) / len(a) + var_b / len(b))
-    return Effect(mean(a) - mean(b), se, _percentile(boot, 0.025), _percentile(boot, 0.975))
+    var_b = sample_var(b) if len(b) > 1 else 0.0
+    se = math.sqrt(sample_var(a) / len(a) + var_b / len(b))
+    return Effect(mean(a) - mean(b), se, percentile(boot, 0.025), percentile(boot, 0.975))
 
 
 def fmt_points(e: Effect) -> str:

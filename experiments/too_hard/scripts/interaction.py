@@ -12,7 +12,7 @@ from statistics import mean
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "difficulty_levels" / "scripts"))
 
-from effects import BOOTSTRAP_DRAWS, Effect, _percentile, _var  # noqa: E402
+from effects import BOOTSTRAP_DRAWS, Effect, percentile, sample_var  # noqa: E402
 
 
 def interaction(a: list[float], b: list[float], c: list[float], d: list[float],
@@ -24,6 +24,6 @@ def interaction(a: list[float], b: list[float], c: list[float], d: list[float],
         return mean(rng.choices(xs, k=len(xs)))
 
     boot = sorted((draw(a) - draw(b)) - (draw(c) - draw(d)) for _ in range(draws))
-    se = math.sqrt(sum(_var(xs) / len(xs) for xs in (a, b, c, d)))
+    se = math.sqrt(sum(sample_var(xs) / len(xs) for xs in (a, b, c, d)))
     diff = (mean(a) - mean(b)) - (mean(c) - mean(d))
-    return Effect(diff, se, _percentile(boot, 0.025), _percentile(boot, 0.975))
+    return Effect(diff, se, percentile(boot, 0.025), percentile(boot, 0.975))
