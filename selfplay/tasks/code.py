@@ -124,7 +124,7 @@ class CodeTask:
         programs = [[extract_program(c) for c in group] for group in completions]
         jobs = [Program(src, t.stdin) for p, group in zip(problems, programs, strict=True)
                 for src in group if src is not None for t in p.tests]
-        results = iter(self.executor.get().run_many(jobs) if jobs else [])
+        results = iter(self.executor.run_many(jobs) if jobs else [])
         out = []
         for p, group in zip(problems, programs):
             outcomes = [[judge_run(next(results), t.output) for t in p.tests] if src is not None else None

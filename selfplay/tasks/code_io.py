@@ -69,7 +69,7 @@ class CodeIOTask(CodeTask):
         programs = [[extract_program(c) for c in group] for group in completions]
         jobs = [Program(src, stdin_for(i)) for p, group in zip(problems, programs, strict=True)
                 for src in group if src is not None for i in p.inputs]
-        results = iter(self.executor.get().run_many(jobs) if jobs else [])
+        results = iter(self.executor.run_many(jobs) if jobs else [])
         out = []
         for p, group in zip(problems, programs):
             runs = [[next(results) for _ in p.inputs] if src is not None else None for src in group]

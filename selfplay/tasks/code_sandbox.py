@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verifiers.sandbox import EXECUTORS, Executor, SandboxLimits, make_executor
+from collections.abc import Sequence
+
+from verifiers.sandbox import EXECUTORS, Executor, Program, SandboxLimits, SandboxResult, make_executor
 
 
 @dataclass
@@ -53,3 +55,7 @@ class LazyExecutor:
             s = self.settings
             self._executor = make_executor(s.executor, limits=s.limits(), workers=s.workers)
         return self._executor
+
+    def run_many(self, programs: Sequence[Program]) -> list[SandboxResult]:
+        """Each program under the task's limits, also on an executor made with other defaults."""
+        return self.get().run_many(programs, self.settings.limits())

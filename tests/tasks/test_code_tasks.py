@@ -93,9 +93,9 @@ def test_code_io_judge_votes_over_output_clusters(sandbox_executor):
     assert v.label == v.majority == "1 ||| 2\n2 ||| 4\n3 ||| 6\n4 ||| 8\n5 ||| 10"
     assert v.mean_score is None and v.correct == (None,) * 6
     assert v.details[3].startswith("failed on input 3 (exit 1") and "limit: " in v.details[4]
-    # min_majority above the largest cluster: no label, every score 0 (three programs suffice)
-    [w] = task.judge([problem], [group[:3]], min_majority=3)
-    assert w.label is None and w.majority == v.majority and w.scores == (0.0,) * 3
+    # min_majority above the largest cluster: no label, every score 0 (two agreeing programs suffice)
+    [w] = task.judge([problem], [[group[0], group[2]]], min_majority=3)
+    assert w.label is None and w.majority == v.majority and w.scores == (0.0,) * 2
 
 
 def test_code_io_judge_on_held_out_problems(sandbox_executor):
@@ -104,6 +104,21 @@ def test_code_io_judge_on_held_out_problems(sandbox_executor):
     add = "print(sum(map(int, input().split())))\n"
     [v] = task.judge([double_sum], [[_block(add), _block("print(3)\n"), _block(add)]], min_majority=2)
     assert v.correct == (True, False, True) and v.majority_correct is True
+
+
+def test_programs_run_under_the_tasks_limits_on_a_shared_executor():
+    """An executor made elsewhere (the tests share one, with the sandbox's own defaults) still
+    runs the task's programs under ``task.sandbox``'s limits."""
+    seen = []
+
+    class Recorder:
+        def run_many(self, programs, limits=None):
+            seen.append(limits)
+            return []
+
+    task = _task("code_io", Recorder())
+    task.executor.run_many([])
+    assert seen == [SandboxSettings(wall_s=2.0, cpu_s=1.0).limits()]
 
 
 def test_code_task_settings_are_checked():
