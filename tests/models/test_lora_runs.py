@@ -23,6 +23,7 @@ SMOLLM2 = [
     "experiment=cpu_smollm2_multiply", "selfplay.topics_per_step=1", "selfplay.proposals_per_topic=2",
     "selfplay.attempts_per_problem=2", "task.eval_levels=[1]", "task.eval_per_level=1", "eval_samples=2",
     "task.max_proposal_tokens=24", "task.max_answer_tokens=16", "checkpoint_every=2", "algo.lr=1e-4",
+    "instruments.probe_prompts=2", "instruments.proposer_probe_samples=2",  # the probes at SmolLM2's cost
 ]
 
 
