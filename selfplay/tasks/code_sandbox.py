@@ -10,9 +10,8 @@ installed before any work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from verifiers.sandbox import EXECUTORS, Executor, Program, SandboxLimits, SandboxResult, make_executor
 

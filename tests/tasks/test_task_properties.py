@@ -80,7 +80,7 @@ def test_pathological_answer_is_cut_off_at_the_task_timeout(linear):
     assert time.perf_counter() - t0 < linear.equivalence_timeout_s + 0.5
     assert math_verify_stats().timeouts == before + 1
     # The vote over all four still finishes: the two 4s agree, the towers are singletons. (The
-    # 4s come first, so each tower meets one cluster's 4 once: three timeouts, not five.)
+    # 4s come first and form one cluster, so the vote meets three timeouts, not five.)
     vote = majority_vote(extracted, linear.equivalent)
     assert vote.label == "4" and vote.majority_size == 2 and vote.cluster_of == (0, 0, 1, 2)
     assert math_verify_stats().timeouts == before + 4
