@@ -22,7 +22,8 @@ model_text = st.one_of(
     st.lists(st.sampled_from(FRAGMENTS), max_size=120).map("".join),
     st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=4)), max_size=60).map("".join),
 )
-PARSE_BOUND_S = 0.5  # one parse of any text, in CPU time (a loaded machine stretches wall time); measured ~1 ms
+PARSE_BOUND_S = 0.5  # one parse of any text, in this thread's CPU time (a loaded machine stretches wall time, and
+# other threads of the test process, process time); measured ~1-8 ms
 fast = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -30,9 +31,9 @@ fast = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 @given(model_text)
 def test_proposal_parsers_never_raise_and_stay_fast(multiply, linear, text):
     for task in (multiply, linear):
-        t0 = time.process_time()
+        t0 = time.thread_time()
         parsed = task.parse_proposal(text)
-        assert time.process_time() - t0 < PARSE_BOUND_S
+        assert time.thread_time() - t0 < PARSE_BOUND_S
         assert parsed.valid != (parsed.invalid_reason is not None)
         if parsed.valid:
             assert parsed.problem.text and parsed.problem.text == parsed.problem.text.strip()
@@ -49,9 +50,9 @@ def test_solvers_return_a_solution_or_none(text):
 def test_long_nested_input_is_bounded():
     for text in ("(" * 5000 + "1" + ")" * 5000, "1*" * 50_000 + "1", "x+" * 20_000 + "x = 1"):
         for solve in (multiply.solve, linear_equations.solve):
-            t0 = time.process_time()
+            t0 = time.thread_time()
             assert solve(text) is None
-            assert time.process_time() - t0 < PARSE_BOUND_S
+            assert time.thread_time() - t0 < PARSE_BOUND_S
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
